@@ -1,0 +1,84 @@
+#!/bin/sh
+# the README's test command: install what the tests need, build, and run
+# every test tier that exists.  exits non-zero if anything fails; a tier
+# that cannot run here is a failure, never a silent skip.
+#
+#   scripts/run-tests.sh            everything (what .ci/run calls)
+#   STAS_FUZZ_SECONDS=300 scripts/run-tests.sh   longer fuzz runs
+#
+# build directories: build-ci (gcc, werror), build-asan (clang, ASan+UBSan),
+# build-fuzz (clang, libFuzzer); all under the source tree, git-ignored.
+set -eu
+
+cd "$(dirname "$0")/.."
+SRC=$(pwd)
+FUZZ_SECONDS=${STAS_FUZZ_SECONDS:-30}
+failed=""
+
+step() {
+	printf '\n=== %s ===\n' "$*"
+}
+
+run() {
+	# run a step; remember its name if it fails, keep going
+	name=$1
+	shift
+	if ! "$@"; then
+		echo "*** FAILED: $name" >&2
+		failed="$failed $name"
+	fi
+}
+
+setup() {
+	dir=$1
+	shift
+	if [ -d "$dir/meson-private" ]; then
+		meson setup --reconfigure "$dir" "$@" >/dev/null
+	else
+		meson setup "$dir" "$@" >/dev/null
+	fi
+}
+
+step "dependencies"
+if [ "$(id -u)" -eq 0 ]; then
+	"$SRC/scripts/install-deps.sh"
+else
+	echo "run-tests: not root, cannot install packages; trying with what is installed" >&2
+fi
+
+step "build (gcc, werror)"
+setup build-ci -Dwerror=true -Dbuildtype=debugoptimized
+ninja -C build-ci
+
+step "unit tier"
+run unit meson test -C build-ci --suite unit --print-errorlogs
+
+step "unit tier under valgrind"
+run unit-valgrind meson test -C build-ci --suite unit --print-errorlogs \
+	--wrap='valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite --track-origins=yes' \
+	--timeout-multiplier=10
+
+step "build (clang, ASan+UBSan, werror)"
+CC=clang setup build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false \
+	-Dc_args=-fno-sanitize-recover=all
+ninja -C build-asan
+
+step "unit tier under ASan+UBSan"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+run unit-asan meson test -C build-asan --suite unit --print-errorlogs
+
+step "fuzz tier (${FUZZ_SECONDS}s per target)"
+CC=clang setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+	-Dc_args=-fno-sanitize-recover=all
+ninja -C build-fuzz
+run fuzz "$SRC/test/fuzz/run-fuzz.sh" "$SRC/build-fuzz" "$FUZZ_SECONDS"
+
+step "summary"
+echo "tiers run: unit (gcc, valgrind, ASan+UBSan), fuzz"
+echo "tiers not built yet: bus, integration, e2e (see the open issues)"
+if [ -n "$failed" ]; then
+	echo "FAILED:$failed" >&2
+	exit 1
+fi
+echo "all tiers passed"
