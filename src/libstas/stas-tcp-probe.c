@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* non-blocking TCP connect probe (SPEC B4) */
+#include "config.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "stas/stas-error.h"
+#include "stas/stas-tcp-probe.h"
+
+typedef struct {
+	GSocket *socket;
+	GSource *io;
+	GSource *timeout;
+	GSource *cancel;
+	char *peer; /* "addr:port" or "[addr]:port", for messages */
+	guint timeout_ms;
+	gboolean done;
+} Probe;
+
+static void
+source_drop(GSource **src)
+{
+	if (*src == NULL)
+		return;
+	g_source_destroy(*src);
+	g_source_unref(*src);
+	*src = NULL;
+}
+
+static void
+probe_free(gpointer data)
+{
+	Probe *p = data;
+
+	source_drop(&p->io);
+	source_drop(&p->timeout);
+	source_drop(&p->cancel);
+	if (p->socket != NULL) {
+		g_socket_close(p->socket, NULL);
+		g_object_unref(p->socket);
+	}
+	g_free(p->peer);
+	g_free(p);
+}
+
+/* complete once: stop every source, close the socket, return the result */
+static void
+probe_complete(GTask *task, GError *error)
+{
+	Probe *p = g_task_get_task_data(task);
+
+	if (p->done) {
+		g_clear_error(&error);
+		return;
+	}
+	p->done = TRUE;
+	source_drop(&p->io);
+	source_drop(&p->timeout);
+	source_drop(&p->cancel);
+	if (p->socket != NULL)
+		g_socket_close(p->socket, NULL);
+	if (error != NULL)
+		g_task_return_error(task, error);
+	else
+		g_task_return_boolean(task, TRUE);
+}
+
+static GError *
+io_error(const Probe *p, const GError *gio)
+{
+	StasErrorCode code = g_error_matches(gio, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)
+				     ? STAS_ERROR_TIMEOUT
+				     : STAS_ERROR_IO;
+
+	return g_error_new(STAS_ERROR, code, "%s: %s", p->peer, gio->message);
+}
+
+static gboolean
+on_connected(GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+	GTask *task = user_data;
+	Probe *p = g_task_get_task_data(task);
+	g_autoptr(GError) gio = NULL;
+
+	if (!g_socket_check_connect_result(socket, &gio)) {
+		probe_complete(task, io_error(p, gio));
+		return G_SOURCE_REMOVE;
+	}
+	probe_complete(task, NULL);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_timeout(gpointer user_data)
+{
+	GTask *task = user_data;
+	Probe *p = g_task_get_task_data(task);
+
+	probe_complete(task, g_error_new(STAS_ERROR, STAS_ERROR_TIMEOUT,
+					 "%s: no answer within %u ms", p->peer, p->timeout_ms));
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_cancelled(GCancellable *cancellable, gpointer user_data)
+{
+	GTask *task = user_data;
+	Probe *p = g_task_get_task_data(task);
+
+	probe_complete(task, g_error_new(STAS_ERROR, STAS_ERROR_CANCELLED, "%s: probe cancelled",
+					 p->peer));
+	return G_SOURCE_REMOVE;
+}
+
+static void
+attach_source(GSource *src, GTask *task)
+{
+	g_source_set_priority(src, g_task_get_priority(task));
+	g_source_attach(src, g_task_get_context(task));
+}
+
+/* a numeric address (no lookups: this runs on the main loop) */
+static GSocketAddress *
+numeric_address(const char *key, const char *host, const char *port, GError **error)
+{
+	struct addrinfo hints = { 0 };
+	struct addrinfo *ai = NULL;
+	GSocketAddress *addr;
+	int rc;
+
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	hints.ai_socktype = SOCK_STREAM;
+	rc = getaddrinfo(host, port, &hints, &ai);
+	if (rc != 0) {
+		g_autofree char *esc_h = g_strescape(host ? host : "", NULL);
+		g_autofree char *esc_p = g_strescape(port ? port : "", NULL);
+
+		g_set_error(error, STAS_ERROR, STAS_ERROR_INVALID, "%s: \"%s\" port \"%s\": %s",
+			    key, esc_h, esc_p, gai_strerror(rc));
+		return NULL;
+	}
+	addr = g_socket_address_new_from_native(ai->ai_addr, ai->ai_addrlen);
+	freeaddrinfo(ai);
+	if (addr == NULL)
+		g_set_error(error, STAS_ERROR, STAS_ERROR_INVALID, "%s: unusable address", key);
+	return addr;
+}
+
+static char *
+peer_name(const StasTcpProbeTarget *t)
+{
+	if (t->traddr != NULL && strchr(t->traddr, ':') != NULL)
+		return g_strdup_printf("[%s]:%s", t->traddr, t->trsvcid ? t->trsvcid : "");
+	return g_strdup_printf("%s:%s", t->traddr ? t->traddr : "", t->trsvcid ? t->trsvcid : "");
+}
+
+static gboolean
+bind_source(GSocket *s, const StasTcpProbeTarget *t, GSocketFamily family, GError **error)
+{
+	g_autoptr(GSocketAddress) local = NULL;
+	g_autoptr(GError) gio = NULL;
+
+	if (t->host_iface != NULL && *t->host_iface != '\0' &&
+	    setsockopt(g_socket_get_fd(s), SOL_SOCKET, SO_BINDTODEVICE, t->host_iface,
+		       (socklen_t)strlen(t->host_iface) + 1) != 0) {
+		int err = errno;
+
+		g_set_error(error, STAS_ERROR, err == EPERM ? STAS_ERROR_PERMISSION : STAS_ERROR_IO,
+			    "cannot bind to interface %s: %s", t->host_iface, g_strerror(err));
+		return FALSE;
+	}
+	if (t->host_traddr == NULL || *t->host_traddr == '\0')
+		return TRUE;
+	local = numeric_address("host-traddr", t->host_traddr, "0", error);
+	if (local == NULL)
+		return FALSE;
+	if (g_socket_address_get_family(local) != family) {
+		g_set_error(error, STAS_ERROR, STAS_ERROR_INVALID,
+			    "host-traddr %s is not of the target's address family",
+			    t->host_traddr);
+		return FALSE;
+	}
+	if (!g_socket_bind(s, local, FALSE, &gio)) {
+		g_set_error(error, STAS_ERROR, STAS_ERROR_IO, "cannot bind to %s: %s",
+			    t->host_traddr, gio->message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* socket, binding, non-blocking connect; FALSE with error, or *pending */
+static gboolean
+probe_start(Probe *p, const StasTcpProbeTarget *t, gboolean *pending, GError **error)
+{
+	g_autoptr(GSocketAddress) peer = numeric_address("traddr", t->traddr, t->trsvcid, error);
+	g_autoptr(GError) gio = NULL;
+	GSocketFamily family;
+
+	if (peer == NULL)
+		return FALSE;
+	family = g_socket_address_get_family(peer);
+	p->socket = g_socket_new(family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &gio);
+	if (p->socket == NULL) {
+		g_set_error(error, STAS_ERROR, STAS_ERROR_IO, "socket: %s", gio->message);
+		return FALSE;
+	}
+	g_socket_set_blocking(p->socket, FALSE);
+	if (!bind_source(p->socket, t, family, error))
+		return FALSE;
+	*pending = FALSE;
+	if (g_socket_connect(p->socket, peer, NULL, &gio))
+		return TRUE;
+	if (g_error_matches(gio, G_IO_ERROR, G_IO_ERROR_PENDING)) {
+		*pending = TRUE;
+		return TRUE;
+	}
+	g_propagate_error(error, io_error(p, gio));
+	return FALSE;
+}
+
+static void
+probe_wait(GTask *task, Probe *p)
+{
+	GCancellable *cancellable = g_task_get_cancellable(task);
+
+	p->io = g_socket_create_source(p->socket, G_IO_OUT, NULL);
+	g_source_set_callback(p->io, G_SOURCE_FUNC(on_connected), g_object_ref(task),
+			      g_object_unref);
+	attach_source(p->io, task);
+
+	p->timeout = g_timeout_source_new(p->timeout_ms);
+	g_source_set_callback(p->timeout, on_timeout, g_object_ref(task), g_object_unref);
+	attach_source(p->timeout, task);
+
+	if (cancellable != NULL) {
+		p->cancel = g_cancellable_source_new(cancellable);
+		g_source_set_callback(p->cancel, G_SOURCE_FUNC(on_cancelled), g_object_ref(task),
+				      g_object_unref);
+		attach_source(p->cancel, task);
+	}
+}
+
+void
+stas_tcp_probe_async(const StasTcpProbeTarget *target, GCancellable *cancellable,
+		     GAsyncReadyCallback callback, gpointer user_data)
+{
+	g_autoptr(GTask) task = g_task_new(NULL, cancellable, callback, user_data);
+	Probe *p = g_new0(Probe, 1);
+	GError *error = NULL;
+	gboolean pending = FALSE;
+
+	g_task_set_source_tag(task, stas_tcp_probe_async);
+	p->peer = peer_name(target);
+	p->timeout_ms = target->timeout_ms ? target->timeout_ms : STAS_TCP_PROBE_DEFAULT_TIMEOUT_MS;
+	g_task_set_task_data(task, p, probe_free);
+
+	if (g_cancellable_is_cancelled(cancellable)) {
+		probe_complete(task, g_error_new(STAS_ERROR, STAS_ERROR_CANCELLED,
+						 "%s: probe cancelled", p->peer));
+		return;
+	}
+	if (!probe_start(p, target, &pending, &error)) {
+		probe_complete(task, error);
+		return;
+	}
+	if (!pending) {
+		probe_complete(task, NULL);
+		return;
+	}
+	probe_wait(task, p);
+}
+
+gboolean
+stas_tcp_probe_finish(GAsyncResult *result, GError **error)
+{
+	g_return_val_if_fail(g_task_is_valid(result, NULL), FALSE);
+	g_return_val_if_fail(g_task_get_source_tag(G_TASK(result)) == stas_tcp_probe_async, FALSE);
+	return g_task_propagate_boolean(G_TASK(result), error);
+}
