@@ -36,7 +36,7 @@ G_BEGIN_DECLS
 /* an int parameter that is not given: the kernel default applies */
 #define STAS_NVME_UNSET G_MININT
 
-#define STAS_NVME_SYSFS_ROOT "/sys"
+#define STAS_NVME_SYSFS_ROOT   "/sys"
 #define STAS_NVME_FABRICS_PATH "/dev/nvme-fabrics"
 
 /* the kernel refuses a connect string longer than a page */
@@ -60,7 +60,7 @@ typedef struct {
 	char *host_nqn;
 	char *host_id;
 	char *host_symname; /* DIM only: the kernel has no such fabrics option */
-	char *host_key;     /* host-wide DH-HMAC-CHAP secret (sys.conf [Host] key) */
+	char *host_key;	    /* host-wide DH-HMAC-CHAP secret (sys.conf [Host] key) */
 
 	/* per controller secrets; dhchap_secret wins over host_key */
 	char *dhchap_secret;
@@ -108,9 +108,8 @@ void stas_nvme_connect_params_free(StasNvmeConnectParams *p);
  * one), queue_size in 16..1024.  any failure is an error (STAS_ERROR_INVALID),
  * nothing is connected.
  */
-char *stas_nvme_connect_options_build(const StasNvmeConnectParams *p,
-				      const StasNvmeOptions *kernel, GPtrArray **dropped,
-				      GError **error);
+char *stas_nvme_connect_options_build(const StasNvmeConnectParams *p, const StasNvmeOptions *kernel,
+				      GPtrArray **dropped, GError **error);
 
 /* the instance number in the kernel's reply to a connect ("instance=3,cntlid=1") */
 gboolean stas_nvme_connect_reply_parse(const char *reply, int *instance, GError **error);
@@ -122,12 +121,12 @@ gboolean stas_nvme_device_name_is_valid(const char *device);
 /* discovery log read (SPEC B1)                                              */
 
 #define STAS_NVME_LOG_LID_DISCOVERY 0x70
-#define STAS_NVME_DLP_LSP_PLEO 0x2 /* port local entries only */
-#define STAS_NVME_DLP_HEADER_SIZE 1024
-#define STAS_NVME_DLP_ENTRY_SIZE 1024
-#define STAS_NVME_DLP_CHUNK_SIZE 4096
-#define STAS_NVME_DLP_MAX_RECORDS 4096
-#define STAS_NVME_DLP_MAX_RETRIES 6
+#define STAS_NVME_DLP_LSP_PLEO	    0x2 /* port local entries only */
+#define STAS_NVME_DLP_HEADER_SIZE   1024
+#define STAS_NVME_DLP_ENTRY_SIZE    1024
+#define STAS_NVME_DLP_CHUNK_SIZE    4096
+#define STAS_NVME_DLP_MAX_RECORDS   4096
+#define STAS_NVME_DLP_MAX_RETRIES   6
 
 /*
  * one Get Log Page command for the discovery log: fill buf with len bytes of
@@ -173,7 +172,7 @@ typedef struct {
 	char *hostid;
 	char *address;
 	char *cntrltype; /* io, discovery, admin (kernel >= 5.18) */
-	char *dctype;    /* none, ddc, cdc */
+	char *dctype;	 /* none, ddc, cdc */
 	char *model;
 	char *serial;
 	char *firmware_rev;

@@ -19,6 +19,8 @@
 
 #include <glib.h>
 
+#include "stas/stas-ini.h"
+
 G_BEGIN_DECLS
 
 #define STAS_SYSCONF_PATH	  "/etc/stas/sys.conf"

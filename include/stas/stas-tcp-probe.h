@@ -21,11 +21,11 @@ G_BEGIN_DECLS
 #define STAS_TCP_PROBE_DEFAULT_TIMEOUT_MS 3000
 
 typedef struct {
-	const char *traddr;      /* IP literal; IPv6 may carry a %zone */
-	const char *trsvcid;     /* port number */
-	const char *host_iface;  /* NULL/"": any; else SO_BINDTODEVICE */
+	const char *traddr;	 /* IP literal; IPv6 may carry a %zone */
+	const char *trsvcid;	 /* port number */
+	const char *host_iface;	 /* NULL/"": any; else SO_BINDTODEVICE */
 	const char *host_traddr; /* NULL/"": any; else the source address (bind) */
-	guint timeout_ms;        /* 0: STAS_TCP_PROBE_DEFAULT_TIMEOUT_MS */
+	guint timeout_ms;	 /* 0: STAS_TCP_PROBE_DEFAULT_TIMEOUT_MS */
 } StasTcpProbeTarget;
 
 /*

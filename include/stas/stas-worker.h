@@ -33,8 +33,7 @@ StasWorkerPool *stas_worker_pool_new(guint max_threads, GError **error);
  * cancellable is cancelled before it starts is not run: it returns
  * STAS_ERROR_CANCELLED.  the pool keeps a ref on task until it ran.
  */
-void stas_worker_pool_run(StasWorkerPool *pool, GTask *task, GTaskThreadFunc func,
-			  int priority);
+void stas_worker_pool_run(StasWorkerPool *pool, GTask *task, GTaskThreadFunc func, int priority);
 
 /* jobs queued and not yet started */
 guint stas_worker_pool_pending(StasWorkerPool *pool);

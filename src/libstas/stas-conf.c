@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "config.h"
 
-#include <errno.h>
 #include <string.h>
 
 #include "stas/stas-conf.h"
@@ -250,6 +249,10 @@ parse_trtypes(const char *text, OptValue *out, GPtrArray *bad_items)
 	g_auto(GStrv) items = g_strsplit(text, "+", -1);
 	int flags = 0;
 
+	/* g_strsplit("") is empty, python's "".split("+") is [""] */
+	if (*text == '\0' && bad_items)
+		g_ptr_array_add(bad_items, g_strdup(""));
+
 	for (guint i = 0; items[i]; i++) {
 		if (g_str_equal(items[i], "tcp"))
 			flags |= STAS_TRTYPE_TCP;
@@ -312,6 +315,15 @@ shorten(const char *text)
 		return g_strconcat(cut, "...", NULL);
 	}
 	return g_strdup(text);
+}
+
+/* names (keys, options) are shown, but never one that holds a DH-HMAC-CHAP secret */
+static char *
+shown_name(const char *name)
+{
+	if (strcasestr(name, "DHHC-") != NULL)
+		return g_strdup("<redacted>");
+	return shorten(name);
 }
 
 /*
@@ -515,7 +527,7 @@ name_list_format(const NameList *l)
 	guint n = MIN(l->names->len, MSG_LIST_MAX);
 
 	for (guint i = 0; i < n; i++) {
-		g_autofree char *name = shorten(l->names->pdata[i]);
+		g_autofree char *name = shown_name(l->names->pdata[i]);
 
 		g_string_append_printf(s, "%s'%s'", i ? ", " : "", name);
 	}
@@ -742,7 +754,7 @@ report_unknown_keys(StasConf *conf, const StasIniEntry *e, GHashTable *map)
 
 		if (is_known_key(k))
 			continue;
-		key = shorten(k);
+		key = shown_name(k);
 		stas_diag_list_add(conf->diags, STAS_DIAG_WARNING,
 				   "%s:%u: controller: unknown key \"%s\" (not used)", e->file,
 				   e->line, key);
@@ -760,9 +772,10 @@ check_identity(StasConf *conf, GHashTable *map)
 	gboolean ip_transport = g_str_equal(transport, "tcp") || g_str_equal(transport, "rdma");
 	g_autofree char *shown = NULL;
 
-	if (bad_key)
-		return g_strdup_printf("the value of \"%s\" contains \",\" or white space",
-				       bad_key);
+	if (bad_key) {
+		shown = shown_name(bad_key);
+		return g_strdup_printf("the value of \"%s\" contains \",\" or white space", shown);
+	}
 	if (*transport == '\0')
 		return g_strdup("no transport");
 	if (!ip_transport && !g_str_equal(transport, "fc") && !g_str_equal(transport, "loop")) {

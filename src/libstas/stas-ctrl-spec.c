@@ -15,7 +15,7 @@ quote_token(const char *s)
 	gsize n = MIN(len, 64);
 
 	/* a mistyped "dhchap-secret DHHC-1:..." must not end up in a log */
-	if (strstr(s, "DHHC-") != NULL)
+	if (strcasestr(s, "DHHC-") != NULL)
 		return g_strdup("<redacted>");
 	out = g_string_new("\"");
 	for (gsize i = 0; i < n; i++) {
@@ -69,8 +69,11 @@ parse_token(GHashTable *map, char *token, GPtrArray *warnings)
 	}
 	if (g_str_equal(key, "nqn"))
 		key = (char *)"subsysnqn";
-	if (g_hash_table_contains(map, key))
-		warn(warnings, "key \"%s\" given more than once, the last value is used", key);
+	if (g_hash_table_contains(map, key)) {
+		g_autofree char *q = quote_token(key);
+
+		warn(warnings, "key %s given more than once, the last value is used", q);
+	}
 	g_hash_table_insert(map, g_strdup(key), g_strdup(value));
 }
 

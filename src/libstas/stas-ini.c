@@ -106,9 +106,14 @@ stas_ini_unref(StasIni *ini)
 static char *
 quote(const char *s, gsize len)
 {
-	GString *out = g_string_new("\"");
+	g_autofree char *lower = g_ascii_strdown(s, len);
+	GString *out;
 	gsize n = MIN(len, 64);
 
+	/* a DH-HMAC-CHAP secret typed where a key belongs must not reach a log */
+	if (strstr(lower, "dhhc-") != NULL)
+		return g_strdup("<redacted>");
+	out = g_string_new("\"");
 	for (gsize i = 0; i < n; i++) {
 		guchar c = (guchar)s[i];
 

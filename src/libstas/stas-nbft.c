@@ -134,6 +134,8 @@ enum {
 
 #define TRTYPE_TCP 3
 
+#define MAX_DIAGNOSTICS 256
+
 typedef struct {
 	const guint8 *data;
 	guint32 len; /* the header's length, <= the buffer */
@@ -185,13 +187,20 @@ reject(const char *source, guint64 offset, GError **error, const char *fmt, ...)
 	return FALSE;
 }
 
-/* a dropped descriptor: "<source>: offset <n>: <why>" */
+/* a dropped descriptor: "<source>: offset <n>: <why>"; a hostile table gets a few hundred */
 static void
 diag(const Parser *p, guint64 offset, const char *fmt, ...)
 {
 	g_autofree char *msg = NULL;
 	va_list ap;
 
+	if (p->nbft->diagnostics->len > MAX_DIAGNOSTICS)
+		return;
+	if (p->nbft->diagnostics->len == MAX_DIAGNOSTICS) {
+		g_ptr_array_add(p->nbft->diagnostics,
+				g_strdup_printf("%s: more problems, not listed", p->nbft->source));
+		return;
+	}
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
@@ -1298,15 +1307,18 @@ stas_nbft_parse_uri(const char *uri, char **transport, char **traddr, char **trs
 {
 	const char *sep = uri ? strstr(uri, "://") : NULL;
 	g_autofree char *tr = NULL, *auth = NULL, *host = NULL, *port = NULL;
+	g_autofree char *quoted = NULL;
 
 	if (sep == NULL || g_ascii_strncasecmp(uri, "nvme+", 5) != 0 || sep < uri + 5)
-		return uri_error(error, "\"%s\" is not an nvme+<transport>:// URI", uri ? uri : "");
+		return uri_error(error, "%s is not an nvme+<transport>:// URI",
+				 (quoted = stas_str_quote(uri, -1)));
 	tr = g_ascii_strdown(uri + 5, sep - uri - 5);
 	auth = g_strndup(sep + 3, strcspn(sep + 3, "/?#"));
 	if (!parse_authority(auth, &host, &port, error))
 		return FALSE;
 	if (!g_str_equal(tr, "tcp") && !g_str_equal(tr, "rdma"))
-		return uri_error(error, "unsupported transport \"%s\"", tr);
+		return uri_error(error, "unsupported transport %s",
+				 (quoted = stas_str_quote(tr, -1)));
 
 	/* hostnames are case-insensitive, IPv6 hex digits too */
 	g_free(g_steal_pointer(&auth));

@@ -13,8 +13,8 @@
 #include "stas/stas-tid.h"
 #include "stas/stas-validate.h"
 
-#define SECRET_MAX 1024   /* far above any DHHC-1 representation */
-#define QUEUE_SIZE_MIN 16 /* NVMF_MIN_QUEUE_SIZE */
+#define SECRET_MAX     1024 /* far above any DHHC-1 representation */
+#define QUEUE_SIZE_MIN 16   /* NVMF_MIN_QUEUE_SIZE */
 #define QUEUE_SIZE_MAX 1024
 
 /* ------------------------------------------------------------------------ */
@@ -140,10 +140,10 @@ typedef struct {
 } TransportRules;
 
 static const TransportRules transport_rules[] = {
-	{ "tcp", TRUE, FALSE, TRUE, TRUE, TRUE, TRUE, TRUE, TRUE },
-	{ "rdma", TRUE, FALSE, TRUE, TRUE, FALSE, TRUE, TRUE, FALSE },
-	{ "fc", TRUE, TRUE, FALSE, TRUE, FALSE, FALSE, TRUE, FALSE },
-	{ "loop", FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE },
+	{"tcp", TRUE, FALSE, TRUE, TRUE, TRUE, TRUE, TRUE, TRUE},
+	{"rdma", TRUE, FALSE, TRUE, TRUE, FALSE, TRUE, TRUE, FALSE},
+	{"fc", TRUE, TRUE, FALSE, TRUE, FALSE, FALSE, TRUE, FALSE},
+	{"loop", FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE},
 };
 
 static const TransportRules *
@@ -389,7 +389,7 @@ stas_nvme_connect_options_build(const StasNvmeConnectParams *p, const StasNvmeOp
 	const TransportRules *t = transport_rules_find(p->transport);
 	g_autoptr(GPtrArray) drops = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GString) s = NULL;
-	Builder b = { NULL, kernel, drops };
+	Builder b = {NULL, kernel, drops};
 
 	if (t == NULL) {
 		stas_validate_transport(p->transport, error);
@@ -499,8 +499,8 @@ dlp_command(const DlpReader *r, guint64 offset, guint32 len, gboolean rae, guint
 	}
 	if ((gsize)got != len) {
 		g_set_error(error, STAS_ERROR, STAS_ERROR_IO,
-			    "discovery log at offset %" G_GUINT64_FORMAT
-			    ": %" G_GSSIZE_FORMAT " of %u bytes",
+			    "discovery log at offset %" G_GUINT64_FORMAT ": %" G_GSSIZE_FORMAT
+			    " of %u bytes",
 			    offset, got, len);
 		return FALSE;
 	}
@@ -632,9 +632,9 @@ stas_nvme_ctrl_info_parse_address(StasNvmeCtrlInfo *info, const char *address)
 		const char *key;
 		char **field;
 	} keys[] = {
-		{ "traddr", &info->traddr },           { "trsvcid", &info->trsvcid },
-		{ "host_traddr", &info->host_traddr }, { "host_iface", &info->host_iface },
-		{ "src_addr", &info->src_addr },
+		{"traddr", &info->traddr},	     {"trsvcid", &info->trsvcid},
+		{"host_traddr", &info->host_traddr}, {"host_iface", &info->host_iface},
+		{"src_addr", &info->src_addr},
 	};
 
 	for (gsize k = 0; k < G_N_ELEMENTS(keys); k++) {

@@ -189,8 +189,8 @@ stas_nvme_sysfs_read_ctrl(const char *sysfs_root, const char *device, GError **e
 }
 
 gboolean
-stas_nvme_sysfs_has_namespaces(const char *sysfs_root, const char *device,
-			       gboolean *has_namespaces, GError **error)
+stas_nvme_sysfs_has_namespaces(const char *sysfs_root, const char *device, gboolean *has_namespaces,
+			       GError **error)
 {
 	g_autofree char *dir = NULL;
 
@@ -574,8 +574,7 @@ stas_nvme_dim_register(const char *device, const char *host_symname, GError **er
 		return FALSE;
 	if (strcmp(info->transport, "tcp") != 0) {
 		g_set_error(error, STAS_ERROR, STAS_ERROR_UNSUPPORTED,
-			    "%s: explicit registration needs tcp, not %s", device,
-			    info->transport);
+			    "%s: explicit registration needs tcp, not %s", device, info->transport);
 		return FALSE;
 	}
 	if (*info->hostnqn == '\0') {
@@ -603,8 +602,7 @@ nvme_status_error(int ret, int err, const char *what, GError **error)
 	if (ret == 0)
 		return TRUE;
 	if (ret < 0)
-		g_set_error(error, STAS_ERROR, errno_to_code(err), "%s: %s", what,
-			    g_strerror(err));
+		g_set_error(error, STAS_ERROR, errno_to_code(err), "%s: %s", what, g_strerror(err));
 	else
 		g_set_error(error, STAS_ERROR, STAS_ERROR_IO, "%s: NVMe status 0x%04x - %s", what,
 			    (guint)ret, nvme_status_to_string(ret, false));

@@ -126,11 +126,22 @@ attach_source(GSource *src, GTask *task)
 static GSocketAddress *
 numeric_address(const char *key, const char *host, const char *port, GError **error)
 {
-	struct addrinfo hints = { 0 };
+	struct addrinfo hints = {0};
 	struct addrinfo *ai = NULL;
 	GSocketAddress *addr;
+	guint64 n = 0;
 	int rc;
 
+	/* getaddrinfo takes a NULL host as loopback and wraps large ports */
+	if (host == NULL || *host == '\0' || !g_ascii_isdigit(port ? port[0] : 0) ||
+	    !g_ascii_string_to_unsigned(port, 10, 0, 65535, &n, NULL)) {
+		g_autofree char *esc_h = g_strescape(host ? host : "", NULL);
+		g_autofree char *esc_p = g_strescape(port ? port : "", NULL);
+
+		g_set_error(error, STAS_ERROR, STAS_ERROR_INVALID,
+			    "%s: \"%s\" port \"%s\": not an address and port", key, esc_h, esc_p);
+		return NULL;
+	}
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
 	hints.ai_socktype = SOCK_STREAM;
 	rc = getaddrinfo(host, port, &hints, &ai);
@@ -179,8 +190,7 @@ bind_source(GSocket *s, const StasTcpProbeTarget *t, GSocketFamily family, GErro
 		return FALSE;
 	if (g_socket_address_get_family(local) != family) {
 		g_set_error(error, STAS_ERROR, STAS_ERROR_INVALID,
-			    "host-traddr %s is not of the target's address family",
-			    t->host_traddr);
+			    "host-traddr %s is not of the target's address family", t->host_traddr);
 		return FALSE;
 	}
 	if (!g_socket_bind(s, local, FALSE, &gio)) {
@@ -253,6 +263,8 @@ stas_tcp_probe_async(const StasTcpProbeTarget *target, GCancellable *cancellable
 	gboolean pending = FALSE;
 
 	g_task_set_source_tag(task, stas_tcp_probe_async);
+	/* our own STAS_ERROR_CANCELLED, not GTask's G_IO_ERROR_CANCELLED */
+	g_task_set_check_cancellable(task, FALSE);
 	p->peer = peer_name(target);
 	p->timeout_ms = target->timeout_ms ? target->timeout_ms : STAS_TCP_PROBE_DEFAULT_TIMEOUT_MS;
 	g_task_set_task_data(task, p, probe_free);

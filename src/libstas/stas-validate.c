@@ -21,8 +21,7 @@ stas_str_quote(const char *s, gssize len)
 	GString *out = g_string_new("\"");
 	gsize n;
 
-	s = nz(s);
-	n = len < 0 ? strlen(s) : (gsize)len;
+	n = s == NULL ? 0 : len < 0 ? strlen(s) : (gsize)len;
 	for (gsize i = 0; i < n && i < QUOTE_MAX; i++) {
 		guchar c = (guchar)s[i];
 
@@ -44,8 +43,7 @@ stas_str_is_printable_ascii(const char *s, gssize len)
 {
 	gsize n;
 
-	s = nz(s);
-	n = len < 0 ? strlen(s) : (gsize)len;
+	n = s == NULL ? 0 : len < 0 ? strlen(s) : (gsize)len;
 	for (gsize i = 0; i < n; i++)
 		if ((guchar)s[i] < 0x20 || (guchar)s[i] > 0x7e)
 			return FALSE;

@@ -191,6 +191,18 @@ test_a_secret_without_equals_is_not_quoted(void **state)
 }
 
 static void
+test_a_secret_in_a_repeated_key_is_not_quoted(void **state)
+{
+	g_autoptr(GPtrArray) w = warnings_new();
+	g_autoptr(GHashTable) m = stas_ctrl_spec_parse("dhhc-1:00:abc=x;dhhc-1:00:abc=y", w);
+
+	assert_map(m, 1, "dhhc-1:00:abc", "y");
+	assert_int_equal(w->len, 1);
+	assert_string_equal(w->pdata[0], "key <redacted> given more than once, the last value is "
+					 "used");
+}
+
+static void
 test_exclude_drops_host_traddr(void **state)
 {
 	g_autoptr(GPtrArray) w = warnings_new();
@@ -240,10 +252,10 @@ static void
 test_exclusion_list_any_entry_excludes(void **state)
 {
 	g_autoptr(StasTid) tid = tid_of("transport=tcp;traddr=10.0.0.1;nqn=nqn.b");
-	g_autoptr(GPtrArray) none = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)g_hash_table_unref);
-	g_autoptr(GPtrArray) two = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)g_hash_table_unref);
+	g_autoptr(GPtrArray) none =
+		g_ptr_array_new_with_free_func((GDestroyNotify)g_hash_table_unref);
+	g_autoptr(GPtrArray) two =
+		g_ptr_array_new_with_free_func((GDestroyNotify)g_hash_table_unref);
 
 	assert_false(stas_ctrl_spec_excluded(none, tid));
 	assert_false(stas_ctrl_spec_excluded(NULL, tid));
@@ -298,7 +310,8 @@ test_exclusion_host_traddr_compares_as_address_too(void **state)
 static void
 test_exclusion_of_fc_ignores_case_and_loop_is_exact(void **state)
 {
-	g_autoptr(StasTid) fc = tid_of("transport=fc;traddr=nn-0x20000090fa942779:pn-0x10000090fa942779");
+	g_autoptr(StasTid) fc =
+		tid_of("transport=fc;traddr=nn-0x20000090fa942779:pn-0x10000090fa942779");
 	g_autoptr(StasTid) loop = tid_of("transport=loop;traddr=Abc");
 	g_autoptr(GHashTable) fc_ex = stas_ctrl_spec_parse_exclude(
 		"traddr=NN-0x20000090FA942779:PN-0x10000090FA942779", NULL);
@@ -356,6 +369,7 @@ main(void)
 		cmocka_unit_test(test_later_duplicates_overwrite_with_a_warning),
 		cmocka_unit_test(test_keys_are_case_sensitive_and_empty_values_kept),
 		cmocka_unit_test(test_a_secret_without_equals_is_not_quoted),
+		cmocka_unit_test(test_a_secret_in_a_repeated_key_is_not_quoted),
 		cmocka_unit_test(test_exclude_drops_host_traddr),
 		cmocka_unit_test(test_exclusion_is_a_minimal_match),
 		cmocka_unit_test(test_exclude_by_host_iface_excludes_everything_behind_it),

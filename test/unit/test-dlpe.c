@@ -515,11 +515,9 @@ test_each_kind_of_malformed_entry_is_dropped_and_its_neighbours_kept(void **stat
 		{io_entry("1.2.\xc3\xa9.4"), NULL, "traddr: traddr \"1.2.\\xc3\\xa9.4\""},
 		{io_entry("storage.example.com"), NULL, "not a numeric IPv4 or IPv6 address"},
 		{io_entry("10.0.0.9"), "traddr",
-		 "traddr: not NUL-terminated (fills the whole "
-		 "256-byte field)"},
+		 "traddr: not NUL-terminated (fills the whole 256-byte field)"},
 		{io_entry("10.0.0.9"), "trsvcid",
-		 "trsvcid: not NUL-terminated (fills the "
-		 "whole 32-byte field)"},
+		 "trsvcid: not NUL-terminated (fills the whole 32-byte field)"},
 		{io_entry("10.0.0.9"), "subnqn", "subnqn: not NUL-terminated"},
 		{tcp_entry("10.0.0.9", "4420,x=y", IO_NQN, 2), NULL, "trsvcid: trsvcid"},
 		{tcp_entry("10.0.0.9", "", IO_NQN, 2), NULL, "trsvcid: trsvcid \"\": empty"},

@@ -22,6 +22,34 @@
 
 #include "stas/stas-error.h"
 #include "stas/stas-hostid.h"
+#include <grp.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/*
+ * root reads any file, so a permission error needs a process without
+ * root's rights: run fn in a child that became "nobody" and return
+ * whether fn returned TRUE there.
+ */
+static gboolean
+run_as_nobody(gboolean (*fn)(gpointer), gpointer data)
+{
+	int status = 0;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		return fn(data);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgroups(0, NULL) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+		    setresuid(65534, 65534, 65534) != 0)
+			_exit(2);
+		_exit(fn(data) ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
 
 #define MACHINE_ID_1 "0123456789abcdef0123456789abcdef"
 /* digest starts f27823464809c84a1a8b...: byte 6 c8 -> 48, byte 8 1a -> 9a */
@@ -290,20 +318,24 @@ test_unreadable_source_stops_the_search(void **state)
 	assert_non_null(strstr(error->message, f->dir));
 }
 
+static gboolean
+generate_fails_with_permission_error(gpointer data)
+{
+	Fixture *f = data;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *nqn = stas_hostnqn_generate(&f->paths, NULL, &error);
+
+	return nqn == NULL && g_error_matches(error, STAS_ERROR, STAS_ERROR_PERMISSION);
+}
+
 static void
 test_product_uuid_without_root_is_a_permission_error(void **state)
 {
 	Fixture *f = *state;
-	g_autoptr(GError) error = NULL;
-	g_autofree char *nqn = NULL;
 
-	if (geteuid() == 0)
-		skip(); /* root reads mode 0400 root files, as stasadm does */
 	put(f->product_uuid, DMI_PRODUCT_UUID, -1);
 	assert_int_equal(g_chmod(f->product_uuid, 0), 0);
-	nqn = stas_hostnqn_generate(&f->paths, NULL, &error);
-	assert_null(nqn);
-	assert_true(g_error_matches(error, STAS_ERROR, STAS_ERROR_PERMISSION));
+	assert_true(run_as_nobody(generate_fails_with_permission_error, f));
 }
 
 static void

@@ -88,8 +88,9 @@ write_file(const char *dir, const char *name, const char *text)
 static void
 test_semicolon_inside_a_value_is_literal(void **state)
 {
-	g_autoptr(StasIni) ini = parse("[Controllers]\n"
-				       "controller = transport=tcp;traddr=1.2.3.4 ; trsvcid=8009\n");
+	g_autoptr(StasIni) ini =
+		parse("[Controllers]\n"
+		      "controller = transport=tcp;traddr=1.2.3.4 ; trsvcid=8009\n");
 
 	assert_string_equal(last_value(ini, "Controllers", "controller"),
 			    "transport=tcp;traddr=1.2.3.4 ; trsvcid=8009");
@@ -527,6 +528,16 @@ test_diagnostics_quote_untrusted_text_safely(void **state)
 }
 
 static void
+test_diagnostics_never_quote_a_secret(void **state)
+{
+	g_autoptr(StasIni) ini = parse("DHHC-1:00:c2VjcmV0==:\n");
+
+	assert_int_equal(n_diags(ini), 1);
+	assert_string_equal(diag_text(ini, 0),
+			    NAME ":1: option <redacted> is not inside a [section], ignored");
+}
+
+static void
 test_refcount_keeps_the_ini_alive(void **state)
 {
 	StasIni *ini = parse("[Global]\nkato = 5\n");
@@ -574,6 +585,7 @@ main(void)
 		cmocka_unit_test(test_missing_dropin_dir_is_fine),
 		cmocka_unit_test(test_a_dropin_does_not_continue_the_previous_files_section),
 		cmocka_unit_test(test_diagnostics_quote_untrusted_text_safely),
+		cmocka_unit_test(test_diagnostics_never_quote_a_secret),
 		cmocka_unit_test(test_refcount_keeps_the_ini_alive),
 	};
 

@@ -19,6 +19,34 @@
 
 #include "stas/stas-error.h"
 #include "stas/stas-nvme-options.h"
+#include <grp.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/*
+ * root reads any file, so a permission error needs a process without
+ * root's rights: run fn in a child that became "nobody" and return
+ * whether fn returned TRUE there.
+ */
+static gboolean
+run_as_nobody(gboolean (*fn)(gpointer), gpointer data)
+{
+	int status = 0;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		return fn(data);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgroups(0, NULL) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+		    setresuid(65534, 65534, 65534) != 0)
+			_exit(2);
+		_exit(fn(data) ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
 
 /* REFERENCE 6.2: what a 6.x kernel prints in /dev/nvme-fabrics */
 #define FABRICS_TEMPLATE                                                                           \
@@ -337,20 +365,23 @@ test_read_errors_name_the_file(void **state)
 	g_rmdir(dir);
 }
 
+static gboolean
+read_fails_with_permission_error(gpointer path)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *line = stas_nvme_fabrics_read_options(path, &error);
+
+	return line == NULL && g_error_matches(error, STAS_ERROR, STAS_ERROR_PERMISSION);
+}
+
 static void
 test_read_without_permission_is_a_permission_error(void **state)
 {
 	g_autofree char *path = NULL;
-	g_autoptr(GError) error = NULL;
-	char *line;
 
-	if (geteuid() == 0)
-		skip(); /* root reads mode 000 files */
 	path = write_temp("discovery\n", -1);
 	assert_int_equal(g_chmod(path, 0), 0);
-	line = stas_nvme_fabrics_read_options(path, &error);
-	assert_null(line);
-	assert_true(g_error_matches(error, STAS_ERROR, STAS_ERROR_PERMISSION));
+	assert_true(run_as_nobody(read_fails_with_permission_error, path));
 	g_unlink(path);
 }
 

@@ -275,6 +275,7 @@ test_printable_ascii_is_0x20_to_0x7e(void **state)
 	assert_true(stas_str_is_printable_ascii("", -1));
 	assert_true(stas_str_is_printable_ascii(" ~", -1));
 	assert_true(stas_str_is_printable_ascii(NULL, -1));
+	assert_true(stas_str_is_printable_ascii(NULL, 3));
 	assert_false(stas_str_is_printable_ascii("\x1f", -1));
 	assert_false(stas_str_is_printable_ascii("\x7f", -1));
 	assert_false(stas_str_is_printable_ascii("a\0b", 3));
@@ -291,12 +292,14 @@ test_quote_escapes_and_cuts_untrusted_text(void **state)
 	g_autofree char *cut = stas_str_quote(long_in, -1);
 	g_autofree char *want_cut = g_strdup_printf("\"%.*s\"...", 64, long_in);
 	g_autofree char *null = stas_str_quote(NULL, -1);
+	g_autofree char *null_len = stas_str_quote(NULL, 5);
 
 	assert_string_equal(plain, "\"1.2.3.4\"");
 	assert_string_equal(esc, "\"a\\\"b\\\\c\\x0a\\xff\"");
 	assert_string_equal(nul, "\"a\\x00b\"");
 	assert_string_equal(cut, want_cut);
 	assert_string_equal(null, "\"\"");
+	assert_string_equal(null_len, "\"\"");
 }
 
 static StasTid *
