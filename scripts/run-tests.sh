@@ -69,7 +69,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run unit-asan meson test -C build-asan --suite unit --print-errorlogs
 
 step "fuzz tier (${FUZZ_SECONDS}s per target)"
-CC=clang setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+CC=clang setup build-fuzz -Dfuzz=true -Dtests=false -Db_sanitize=address,undefined -Db_lundef=false \
 	-Dc_args=-fno-sanitize-recover=all
 ninja -C build-fuzz
 run fuzz "$SRC/test/fuzz/run-fuzz.sh" "$SRC/build-fuzz" "$FUZZ_SECONDS"

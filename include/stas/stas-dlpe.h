@@ -63,6 +63,17 @@ struct _StasDlpe {
 StasDlpe *stas_dlpe_ref(StasDlpe *dlpe);
 void stas_dlpe_unref(StasDlpe *dlpe);
 
+/*
+ * an entry from its typed fields (the last-known state file): the public
+ * fields of *fields are read, the rest is ignored.  the checks are those
+ * of the wire parser, since such fields are just as untrusted: each string
+ * must fit its wire field with a NUL (trsvcid 31 bytes, subnqn and traddr
+ * 255), loses surrounding whitespace, a placeholder traddr (0.0.0.0, ::,
+ * empty) is refused, and traddr, trsvcid and subnqn are validated per
+ * transport.  NULL strings count as "".  the error names the field.
+ */
+StasDlpe *stas_dlpe_new_from_fields(const StasDlpe *fields, GError **error);
+
 /* all fields equal as far as the dictionary form shows them */
 gboolean stas_dlpe_equal(const StasDlpe *a, const StasDlpe *b);
 

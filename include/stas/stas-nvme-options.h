@@ -6,8 +6,8 @@
  * the kernel prints its connect option template as the first line of
  * /dev/nvme-fabrics (readable by root since 5.17); a capability is also
  * assumed when the kernel release implies it.  StasNvmeOptions is
- * immutable once built: share it between threads freely.  only
- * stas_nvme_fabrics_read_options() touches the file system.
+ * immutable once built: share it between threads freely.  pure: the
+ * kernel seam (stas-nvme.h) reads /dev/nvme-fabrics.
  */
 #pragma once
 
@@ -92,12 +92,5 @@ const char *const *stas_nvme_options_list(const StasNvmeOptions *opts);
  * 'host_iface': True, 'dhchap_secret': False, 'dhchap_ctrl_secret': False}"
  */
 char *stas_nvme_options_to_string(const StasNvmeOptions *opts);
-
-/*
- * the first line of path (normally /dev/nvme-fabrics), without its
- * newline, at most 64 KiB.  STAS_ERROR_NOT_FOUND if missing,
- * STAS_ERROR_PERMISSION if not readable (non-root), STAS_ERROR_IO else.
- */
-char *stas_nvme_fabrics_read_options(const char *path, GError **error);
 
 G_END_DECLS

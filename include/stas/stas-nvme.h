@@ -59,7 +59,7 @@ typedef struct {
 	/* the host identity of this connection (SPEC Q9: not the default host) */
 	char *host_nqn;
 	char *host_id;
-	char *host_symname; /* DIM only: the kernel has no such fabrics option */
+	char *host_symname; /* not a fabrics option: for stas_nvme_dim_register() */
 	char *host_key;	    /* host-wide DH-HMAC-CHAP secret (sys.conf [Host] key) */
 
 	/* per controller secrets; dhchap_secret wins over host_key */
@@ -241,7 +241,11 @@ gboolean stas_nvme_disconnect(const char *sysfs_root, const char *device, GError
  */
 gboolean stas_nvme_dim_register(const char *device, const char *host_symname, GError **error);
 
-/* the Supported Log Pages log (LID 0), in host byte order */
+/*
+ * the Supported Log Pages log (LID 0), in host byte order.  a controller that
+ * answers with an error status (nvmet's DCs do) gives STAS_ERROR_UNSUPPORTED:
+ * upstream counts that as "no PLEO support"; other failures are worth a retry.
+ */
 #define STAS_NVME_SUPPORTED_LOG_PAGES 256
 gboolean stas_nvme_get_supported_log_pages(const char *device,
 					   guint32 lid_support[STAS_NVME_SUPPORTED_LOG_PAGES],

@@ -4,34 +4,17 @@
 #include <string.h>
 
 #include "stas/stas-ctrl-spec.h"
+#include "stas/stas-validate.h"
 #include "stas/stas-iputil.h"
 
 /* a token for a message: quoted, non-printable bytes as \xNN, cut at 64 bytes */
 static char *
 quote_token(const char *s)
 {
-	GString *out;
-	gsize len = strlen(s);
-	gsize n = MIN(len, 64);
-
 	/* a mistyped "dhchap-secret DHHC-1:..." must not end up in a log */
 	if (strcasestr(s, "DHHC-") != NULL)
 		return g_strdup("<redacted>");
-	out = g_string_new("\"");
-	for (gsize i = 0; i < n; i++) {
-		guchar c = (guchar)s[i];
-
-		if (c == '"' || c == '\\')
-			g_string_append_printf(out, "\\%c", c);
-		else if (c < 0x20 || c > 0x7e)
-			g_string_append_printf(out, "\\x%02x", c);
-		else
-			g_string_append_c(out, (char)c);
-	}
-	if (len > n)
-		g_string_append(out, "...");
-	g_string_append_c(out, '"');
-	return g_string_free(out, FALSE);
+	return stas_str_quote(s, -1);
 }
 
 static void warn(GPtrArray *warnings, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

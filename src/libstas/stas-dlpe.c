@@ -339,6 +339,19 @@ stas_dlpe_list_equal(GPtrArray *a, GPtrArray *b)
 
 /* ---- parsing one entry ---- */
 
+/* len bytes of s without the whitespace around them, newly allocated */
+static char *
+strip_space(const char *s, gsize len)
+{
+	gsize start = 0, end = len;
+
+	while (start < end && g_ascii_isspace(s[start]))
+		start++;
+	while (end > start && g_ascii_isspace(s[end - 1]))
+		end--;
+	return g_strndup(s + start, end - start);
+}
+
 /*
  * a string field: the bytes up to the first NUL, or, without a NUL, a
  * field padded with spaces to its end.  a field filled to the last byte
@@ -365,11 +378,7 @@ field_text(const guint8 *field, gsize size, GError **error)
 			return NULL;
 		}
 	}
-	while (start < end && g_ascii_isspace(field[start]))
-		start++;
-	while (end > start && g_ascii_isspace(field[end - 1]))
-		end--;
-	return g_strndup((const char *)field + start, end - start);
+	return strip_space((const char *)field + start, end - start);
 }
 
 /* the addresses some CDCs put in entries that name nothing */
@@ -442,6 +451,76 @@ entry_decode(const guint8 *raw)
 	memcpy(e->tsas, raw + OFF_TSAS, sizeof(e->tsas));
 	e->tsas_repr = tsas_repr_new(e->trtype, e->tsas);
 	return e;
+}
+
+/* ---- an entry from typed fields ---- */
+
+/* a string as the wire parser would have read it from a field of size bytes */
+static char *
+fields_text(const char *s, gsize size, GError **error)
+{
+	gsize len = s ? strlen(s) : 0;
+
+	if (len >= size) {
+		g_set_error(error, STAS_ERROR, STAS_ERROR_INVALID,
+			    "%" G_GSIZE_FORMAT " bytes do not fit the %" G_GSIZE_FORMAT
+			    "-byte field with its NUL",
+			    len, size);
+		return NULL;
+	}
+	return strip_space(s ? s : "", len);
+}
+
+static gboolean
+fields_strings(StasDlpe *e, const StasDlpe *f, const char **field, GError **error)
+{
+	*field = "traddr";
+	e->traddr = fields_text(f->traddr, LEN_TRADDR, error);
+	if (!e->traddr)
+		return FALSE;
+	*field = "trsvcid";
+	e->trsvcid = fields_text(f->trsvcid, LEN_TRSVCID, error);
+	if (!e->trsvcid)
+		return FALSE;
+	*field = "subnqn";
+	e->subnqn = fields_text(f->subnqn, LEN_SUBNQN, error);
+	return e->subnqn != NULL;
+}
+
+StasDlpe *
+stas_dlpe_new_from_fields(const StasDlpe *f, GError **error)
+{
+	g_autoptr(StasDlpe) e = g_new0(StasDlpe, 1);
+	const char *field = NULL;
+
+	e->ref = 1;
+	e->trtype = f->trtype;
+	e->adrfam = f->adrfam;
+	e->subtype = f->subtype;
+	e->treq = f->treq;
+	e->portid = f->portid;
+	e->cntlid = f->cntlid;
+	e->asqsz = f->asqsz;
+	e->eflags = f->eflags;
+	memcpy(e->tsas, f->tsas, sizeof(e->tsas));
+	e->tsas_repr = tsas_repr_new(e->trtype, e->tsas);
+	if (!fields_strings(e, f, &field, error)) {
+		g_prefix_error(error, "%s: ", field);
+		return NULL;
+	}
+	/* the wire parser drops these silently: here the caller gets to say so */
+	if (is_placeholder(e->traddr)) {
+		g_autofree char *q = stas_str_quote(e->traddr, -1);
+
+		g_set_error(error, STAS_ERROR, STAS_ERROR_INVALID,
+			    "traddr: %s is a placeholder address that names nothing", q);
+		return NULL;
+	}
+	if (!entry_validate(e, &field, error)) {
+		g_prefix_error(error, "%s: ", field);
+		return NULL;
+	}
+	return g_steal_pointer(&e);
 }
 
 /* ---- parsing the page ---- */

@@ -9,6 +9,7 @@
 
 #include "stas/stas-error.h"
 #include "stas/stas-ini.h"
+#include "stas/stas-validate.h"
 
 struct _StasIni {
 	gint ref;
@@ -107,27 +108,11 @@ static char *
 quote(const char *s, gsize len)
 {
 	g_autofree char *lower = g_ascii_strdown(s, len);
-	GString *out;
-	gsize n = MIN(len, 64);
 
 	/* a DH-HMAC-CHAP secret typed where a key belongs must not reach a log */
 	if (strstr(lower, "dhhc-") != NULL)
 		return g_strdup("<redacted>");
-	out = g_string_new("\"");
-	for (gsize i = 0; i < n; i++) {
-		guchar c = (guchar)s[i];
-
-		if (c == '"' || c == '\\')
-			g_string_append_printf(out, "\\%c", c);
-		else if (c < 0x20 || c > 0x7e)
-			g_string_append_printf(out, "\\x%02x", c);
-		else
-			g_string_append_c(out, (char)c);
-	}
-	if (len > n)
-		g_string_append(out, "...");
-	g_string_append_c(out, '"');
-	return g_string_free(out, FALSE);
+	return stas_str_quote(s, len);
 }
 
 static gboolean

@@ -9,9 +9,6 @@
 #include "stas/stas-error.h"
 #include "stas/stas-nvme-options.h"
 
-/* the kernel's option line is ~500 bytes; anything this long is not it */
-#define OPTIONS_READ_MAX (64 * 1024)
-
 /* ---- kernel release ---- */
 
 StasKernelVersion *
@@ -243,58 +240,4 @@ stas_nvme_options_to_string(const StasNvmeOptions *opts)
 
 /* ---- reading /dev/nvme-fabrics ---- */
 
-static int
-errno_to_code(int err)
-{
-	switch (err) {
-	case ENOENT:
-	case ENOTDIR:
-	case ENODEV:
-	case ENXIO:
-		return STAS_ERROR_NOT_FOUND;
-	case EACCES:
-	case EPERM:
-		return STAS_ERROR_PERMISSION;
-	default:
-		return STAS_ERROR_IO;
-	}
-}
 
-char *
-stas_nvme_fabrics_read_options(const char *path, GError **error)
-{
-	g_autofree char *buf = g_malloc(OPTIONS_READ_MAX + 1);
-	gsize len = 0;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		int err = errno;
-
-		g_set_error(error, STAS_ERROR, errno_to_code(err), "Cannot open %s: %s", path,
-			    g_strerror(err));
-		return NULL;
-	}
-	/* the kernel hands out the line in one read; loop for regular files */
-	while (len < OPTIONS_READ_MAX && memchr(buf, '\n', len) == NULL) {
-		ssize_t n = read(fd, buf + len, OPTIONS_READ_MAX - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int err = errno;
-
-			close(fd);
-			g_set_error(error, STAS_ERROR, errno_to_code(err), "Cannot read %s: %s",
-				    path, g_strerror(err));
-			return NULL;
-		}
-		if (n == 0)
-			break;
-		len += (gsize)n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	/* first line only, and never past an embedded NUL */
-	return g_strndup(buf, strcspn(buf, "\n"));
-}

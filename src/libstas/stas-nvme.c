@@ -27,6 +27,9 @@
 
 #define ATTR_MAX 4096 /* a sysfs attribute is at most a page */
 
+/* the first line of /dev/nvme-fabrics is far shorter; bound what we read */
+#define OPTIONS_READ_MAX (64 * 1024)
+
 static StasErrorCode
 errno_to_code(int err)
 {
@@ -243,29 +246,42 @@ stas_nvme_sysfs_list_devices(const char *sysfs_root, GError **error)
 char *
 stas_nvme_read_fabrics_options(const char *path, GError **error)
 {
-	const char *p = path ? path : STAS_NVME_FABRICS_PATH;
-	char buf[ATTR_MAX];
-	ssize_t n;
-	int err;
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	g_autofree char *buf = g_malloc(OPTIONS_READ_MAX + 1);
+	gsize len = 0;
+	int fd;
 
+	if (path == NULL)
+		path = STAS_NVME_FABRICS_PATH;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
-		err = errno;
-		g_set_error(error, STAS_ERROR, errno_to_code(err), "cannot open %s: %s", p,
+		int err = errno;
+
+		g_set_error(error, STAS_ERROR, errno_to_code(err), "Cannot open %s: %s", path,
 			    g_strerror(err));
 		return NULL;
 	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	err = errno;
+	/* the kernel hands out the line in one read; loop for regular files */
+	while (len < OPTIONS_READ_MAX && memchr(buf, '\n', len) == NULL) {
+		ssize_t n = read(fd, buf + len, OPTIONS_READ_MAX - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = errno;
+
+			close(fd);
+			g_set_error(error, STAS_ERROR, errno_to_code(err), "Cannot read %s: %s",
+				    path, g_strerror(err));
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		len += (gsize)n;
+	}
 	close(fd);
-	if (n < 0) {
-		g_set_error(error, STAS_ERROR, errno_to_code(err), "cannot read %s: %s", p,
-			    g_strerror(err));
-		return NULL;
-	}
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return g_strdup(buf);
+	buf[len] = '\0';
+	/* first line only, and never past an embedded NUL */
+	return g_strndup(buf, strcspn(buf, "\n"));
 }
 
 gboolean
@@ -596,15 +612,16 @@ stas_nvme_dim_register(const char *device, const char *host_symname, GError **er
 /* ------------------------------------------------------------------------ */
 /* log pages                                                                 */
 
+/* ret: libnvme's answer, -1 (errno err) or an NVMe status (-> status_code) */
 static gboolean
-nvme_status_error(int ret, int err, const char *what, GError **error)
+nvme_status_error(int ret, int err, StasErrorCode status_code, const char *what, GError **error)
 {
 	if (ret == 0)
 		return TRUE;
 	if (ret < 0)
 		g_set_error(error, STAS_ERROR, errno_to_code(err), "%s: %s", what, g_strerror(err));
 	else
-		g_set_error(error, STAS_ERROR, STAS_ERROR_IO, "%s: NVMe status 0x%04x - %s", what,
+		g_set_error(error, STAS_ERROR, status_code, "%s: NVMe status 0x%04x - %s", what,
 			    (guint)ret, nvme_status_to_string(ret, false));
 	return FALSE;
 }
@@ -624,7 +641,8 @@ stas_nvme_get_supported_log_pages(const char *device,
 	ret = nvme_get_log_supported_log_pages(fd, true, &log);
 	err = errno;
 	close(fd);
-	if (!nvme_status_error(ret, err, "supported log pages", error))
+	/* an error status is the controller saying "no such log" (nvmet's DCs do) */
+	if (!nvme_status_error(ret, err, STAS_ERROR_UNSUPPORTED, "supported log pages", error))
 		return FALSE;
 	for (gsize i = 0; i < STAS_NVME_SUPPORTED_LOG_PAGES; i++)
 		lid_support[i] = GUINT32_FROM_LE(log.lid_support[i]);
@@ -655,7 +673,7 @@ discovery_chunk(gpointer user_data, guint64 offset, guint32 len, gboolean rae, g
 	};
 	int ret = nvme_get_log(&args);
 
-	if (!nvme_status_error(ret, errno, "get log page", error))
+	if (!nvme_status_error(ret, errno, STAS_ERROR_IO, "get log page", error))
 		return -1;
 	return len;
 }

@@ -15,7 +15,8 @@ status=0
 count=0
 
 for target in "$build"/test/fuzz/fuzz-*; do
-	[ -x "$target" ] || continue
+	# meson keeps objects in fuzz-<name>.p/ directories: only executables count
+	[ -f "$target" ] && [ -x "$target" ] || continue
 	name=$(basename "$target" | sed 's/^fuzz-//')
 	seeds="$here/corpus/$name"
 	if [ ! -d "$seeds" ]; then

@@ -241,7 +241,9 @@ check_dc_basics(const char *dc, const StasNvmeConnectParams *p)
 	ok = stas_nvme_get_supported_log_pages(dc, lids, &error);
 	if (ok)
 		printf("     lid_support[0x70]=0x%08x\n", lids[0x70]);
-	check(ok, "supported log pages", error);
+	/* nvmet's DC knows no LID 0: it answers Invalid Field, i.e. "no PLEO" */
+	check(ok || g_error_matches(error, STAS_ERROR, STAS_ERROR_UNSUPPORTED),
+	      "supported log pages: a log or STAS_ERROR_UNSUPPORTED", error);
 	g_clear_error(&error);
 	ok = stas_nvme_dim_register(dc, "seam-check", &error);
 	check(!ok && g_error_matches(error, STAS_ERROR, STAS_ERROR_UNSUPPORTED),
@@ -267,6 +269,61 @@ check_aen_rearm(int ue, const char *dc, char **links)
 	      "AEN after the 3rd change: the seam's read re-armed it (B1)", NULL);
 	if (read_log(dc, &n2, "discovery log read a third time"))
 		check(n2 == n0 - 3, "it lists the 3rd change", NULL);
+}
+
+/* attach, DIM and log reads from several threads at once: one root per call */
+typedef struct {
+	const char *dc;
+	const StasNvmeConnectParams *p;
+	gint failures;
+} Stress;
+
+static gpointer
+stress_thread(gpointer data)
+{
+	Stress *s = data;
+
+	for (int i = 0; i < 10; i++) {
+		g_autoptr(StasNvmeCtrlInfo) info = stas_nvme_attach(s->p, s->dc, NULL);
+		g_autoptr(GBytes) log = stas_nvme_get_discovery_log(s->dc, 0, NULL);
+		g_autoptr(GError) error = NULL;
+
+		if (info == NULL || log == NULL || stas_nvme_dim_register(s->dc, "x", &error) ||
+		    !g_error_matches(error, STAS_ERROR, STAS_ERROR_UNSUPPORTED))
+			g_atomic_int_inc(&s->failures);
+	}
+	return NULL;
+}
+
+static void
+check_threads(const char *dc, const StasNvmeConnectParams *p)
+{
+	Stress s = {dc, p, 0};
+	GThread *t[4];
+	g_autoptr(StasNvmeConnectParams) other = stas_nvme_connect_params_copy(p);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(StasNvmeCtrlInfo) info = NULL;
+
+	for (guint i = 0; i < G_N_ELEMENTS(t); i++)
+		t[i] = g_thread_new("stress", stress_thread, &s);
+	for (guint i = 0; i < G_N_ELEMENTS(t); i++)
+		g_thread_join(t[i]);
+	check(s.failures == 0, "4 threads x 10 x (attach, discovery log, DIM) at once", NULL);
+
+	g_free(other->trsvcid);
+	other->trsvcid = g_strdup("4420");
+	info = stas_nvme_attach(other, dc, &error);
+	check(info == NULL && g_error_matches(error, STAS_ERROR, STAS_ERROR_NOT_FOUND),
+	      "attach refuses a device that is another controller", error);
+}
+
+static void
+check_pleo(const char *dc)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) log = stas_nvme_get_discovery_log(dc, STAS_NVME_DLP_LSP_PLEO, &error);
+
+	printf("     LSP=PLEO read: %s\n", log ? "ok" : error->message);
 }
 
 int
@@ -316,6 +373,8 @@ main(int argc, char **argv)
 
 	check_dc_basics(dc, p);
 	check_aen_rearm(ue, dc, argv + 3);
+	check_pleo(dc);
+	check_threads(dc, p);
 	check_ioc(argv[1], argv[2], argv[6], kernel);
 
 	g_clear_error(&error);

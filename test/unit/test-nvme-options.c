@@ -19,34 +19,6 @@
 
 #include "stas/stas-error.h"
 #include "stas/stas-nvme-options.h"
-#include <grp.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-/*
- * root reads any file, so a permission error needs a process without
- * root's rights: run fn in a child that became "nobody" and return
- * whether fn returned TRUE there.
- */
-static gboolean
-run_as_nobody(gboolean (*fn)(gpointer), gpointer data)
-{
-	int status = 0;
-	pid_t pid;
-
-	if (geteuid() != 0)
-		return fn(data);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (setgroups(0, NULL) != 0 || setresgid(65534, 65534, 65534) != 0 ||
-		    setresuid(65534, 65534, 65534) != 0)
-			_exit(2);
-		_exit(fn(data) ? 0 : 1);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
 
 /* REFERENCE 6.2: what a 6.x kernel prints in /dev/nvme-fabrics */
 #define FABRICS_TEMPLATE                                                                           \
@@ -282,109 +254,6 @@ test_options_are_refcounted(void **state)
 	stas_nvme_options_unref(NULL);
 }
 
-static char *
-write_temp(const char *contents, gssize len)
-{
-	g_autoptr(GError) error = NULL;
-	char *path = NULL;
-	int fd = g_file_open_tmp("stas-fabrics-XXXXXX", &path, &error);
-
-	assert_non_null(path);
-	assert_true(fd >= 0);
-	close(fd);
-	assert_true(g_file_set_contents(path, contents, len, &error));
-	return path;
-}
-
-static void
-test_read_returns_the_first_line(void **state)
-{
-	g_autofree char *path = write_temp(FABRICS_TEMPLATE "\nsecond line\n", -1);
-	g_autoptr(GError) error = NULL;
-	g_autofree char *line = stas_nvme_fabrics_read_options(path, &error);
-	g_autoptr(StasNvmeOptions) opts = NULL;
-
-	assert_null(error);
-	assert_string_equal(line, FABRICS_TEMPLATE);
-	opts = stas_nvme_options_new(OLD_KERNEL, line);
-	assert_int_equal(stas_nvme_options_caps(opts), STAS_NVME_CAP_ALL);
-	g_unlink(path);
-}
-
-static void
-test_read_of_empty_file_and_embedded_nul(void **state)
-{
-	g_autofree char *empty = write_temp("", 0);
-	g_autofree char *nul = write_temp("discovery\0host_iface\n", 21);
-	g_autoptr(GError) error = NULL;
-	g_autofree char *line1 = stas_nvme_fabrics_read_options(empty, &error);
-	g_autofree char *line2 = stas_nvme_fabrics_read_options(nul, &error);
-
-	assert_null(error);
-	assert_string_equal(line1, "");
-	assert_string_equal(line2, "discovery");
-	g_unlink(empty);
-	g_unlink(nul);
-}
-
-static void
-test_read_of_long_line_is_bounded(void **state)
-{
-	g_autoptr(GString) big = g_string_new(NULL);
-	g_autofree char *path = NULL;
-	g_autofree char *line = NULL;
-	g_autoptr(GError) error = NULL;
-
-	while (big->len < 200 * 1024)
-		g_string_append(big, "opt,");
-	path = write_temp(big->str, (gssize)big->len);
-	line = stas_nvme_fabrics_read_options(path, &error);
-	assert_null(error);
-	assert_int_equal(strlen(line), 64 * 1024);
-	g_unlink(path);
-}
-
-static void
-test_read_errors_name_the_file(void **state)
-{
-	g_autoptr(GError) error = NULL;
-	g_autofree char *dir = g_dir_make_tmp("stas-fabrics-XXXXXX", NULL);
-	g_autofree char *missing = g_build_filename(dir, "nvme-fabrics", NULL);
-	char *line;
-
-	line = stas_nvme_fabrics_read_options(missing, &error);
-	assert_null(line);
-	assert_true(g_error_matches(error, STAS_ERROR, STAS_ERROR_NOT_FOUND));
-	assert_non_null(strstr(error->message, missing));
-	g_clear_error(&error);
-
-	/* a directory opens but cannot be read */
-	line = stas_nvme_fabrics_read_options(dir, &error);
-	assert_null(line);
-	assert_true(g_error_matches(error, STAS_ERROR, STAS_ERROR_IO));
-	g_rmdir(dir);
-}
-
-static gboolean
-read_fails_with_permission_error(gpointer path)
-{
-	g_autoptr(GError) error = NULL;
-	g_autofree char *line = stas_nvme_fabrics_read_options(path, &error);
-
-	return line == NULL && g_error_matches(error, STAS_ERROR, STAS_ERROR_PERMISSION);
-}
-
-static void
-test_read_without_permission_is_a_permission_error(void **state)
-{
-	g_autofree char *path = NULL;
-
-	path = write_temp("discovery\n", -1);
-	assert_int_equal(g_chmod(path, 0), 0);
-	assert_true(run_as_nobody(read_fails_with_permission_error, path));
-	g_unlink(path);
-}
-
 int
 main(void)
 {
@@ -403,11 +272,6 @@ main(void)
 		cmocka_unit_test(test_version_implies_capability_missing_from_list),
 		cmocka_unit_test(test_unknown_list_answers_only_for_version_implied_capabilities),
 		cmocka_unit_test(test_options_are_refcounted),
-		cmocka_unit_test(test_read_returns_the_first_line),
-		cmocka_unit_test(test_read_of_empty_file_and_embedded_nul),
-		cmocka_unit_test(test_read_of_long_line_is_bounded),
-		cmocka_unit_test(test_read_errors_name_the_file),
-		cmocka_unit_test(test_read_without_permission_is_a_permission_error),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
