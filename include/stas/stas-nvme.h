@@ -30,6 +30,9 @@
 
 G_BEGIN_DECLS
 
+/* stas-udev.h's monitor object, named here so this header stays free of GObject */
+typedef struct _StasUdev StasUdev;
+
 /* ------------------------------------------------------------------------ */
 /* connect parameters                                                        */
 
@@ -272,6 +275,14 @@ GStrv stas_nvme_sysfs_list_devices(const char *sysfs_root, GError **error);
  * when absent (nvme-fabrics not loaded).
  */
 char *stas_nvme_read_fabrics_options(const char *path, GError **error);
+
+/*
+ * the daemons' uevent source: the libudev monitor (stas_udev_new) over the
+ * real kernel, the fake kernel's uevent stream in test builds.  like
+ * stas_udev_new it does not block and is called on the thread whose main
+ * context dispatches the events (not from a worker).
+ */
+StasUdev *stas_nvme_udev_new(GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StasNvmeConnectParams, stas_nvme_connect_params_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StasNvmeCtrlInfo, stas_nvme_ctrl_info_free)

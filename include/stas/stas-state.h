@@ -29,10 +29,13 @@
  * a regular file, not owned by the effective uid, writable by group or
  * others, larger than STAS_STATE_MAX_FILE_SIZE, nested deeper than
  * STAS_STATE_MAX_DEPTH, with too many JSON values, not JSON, or of another
- * version.  in a readable file, each bad controller or log page entry is
- * skipped with a diagnostic naming the file and the JSON path (e.g.
- * "controllers[3].log-pages[7].traddr"); the rest is kept.  nothing here
- * logs.
+ * version (a file readable by others is loaded, with a diagnostic: it
+ * holds no secrets, and the next save makes it 0600).  in a readable
+ * file, each bad controller or log page entry is skipped with a
+ * diagnostic naming the file and the JSON path (e.g.
+ * "controllers[3].log-pages[7].traddr"); the rest is kept.  a bad field
+ * skips its whole record; secret keys in a tid are ignored; a TID seen
+ * twice keeps the first.  nothing here logs.
  *
  * save writes a temporary file (0600, O_EXCL) in the same directory,
  * fsyncs and renames it over the path: readers see the old or the new
@@ -60,7 +63,7 @@ G_BEGIN_DECLS
 /* bounds on what load accepts */
 #define STAS_STATE_MAX_FILE_SIZE   (64 * 1024 * 1024)
 #define STAS_STATE_MAX_DEPTH	   8	   /* nesting of arrays/objects; the format uses 5 */
-#define STAS_STATE_MAX_VALUES	   4000000 /* JSON values in the file: bounds parser memory */
+#define STAS_STATE_MAX_VALUES	   4000000 /* JSON values: bounds parser memory */
 #define STAS_STATE_MAX_CONTAINERS  1000000 /* arrays + objects among them */
 #define STAS_STATE_MAX_CONTROLLERS 100000
 #define STAS_STATE_MAX_ENTRIES	   STAS_DLP_MAX_RECORDS /* log page entries per controller */
@@ -81,7 +84,7 @@ gboolean stas_origin_from_string(const char *s, StasOrigin *origin);
 typedef struct {
 	/* read-only */
 	StasTid *tid;
-	char *device;	      /* kernel device last seen ("nvme3"), or NULL */
+	char *device; /* kernel device last seen ("nvme3"), or NULL */
 	StasOrigin origin;
 	GPtrArray *log_pages; /* StasDlpe*, the cached entries; NULL: none kept (IOC) */
 } StasStateController;

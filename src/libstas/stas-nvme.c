@@ -24,6 +24,7 @@
 #include "stas/stas-iputil.h"
 #include "stas/stas-nvme.h"
 #include "stas/stas-tid.h"
+#include "stas/stas-udev.h"
 
 #define ATTR_MAX 4096 /* a sysfs attribute is at most a page */
 
@@ -691,4 +692,13 @@ stas_nvme_get_discovery_log(const char *device, guint8 lsp, GError **error)
 	if (log == NULL)
 		g_prefix_error(error, "%s: ", device);
 	return log;
+}
+
+/* ------------------------------------------------------------------------ */
+/* uevents                                                                   */
+
+StasUdev *
+stas_nvme_udev_new(GError **error)
+{
+	return stas_udev_new(error);
 }

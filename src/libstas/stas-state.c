@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h> /* renameat */
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -107,7 +108,8 @@ stas_state_add(StasState *state, StasTid *tid, const char *device, StasOrigin or
 	c->device = (device && *device) ? g_strdup(device) : NULL;
 	c->origin = origin;
 	if (log_pages) {
-		c->log_pages = g_ptr_array_new_full(log_pages->len, (GDestroyNotify)stas_dlpe_unref);
+		c->log_pages =
+			g_ptr_array_new_full(log_pages->len, (GDestroyNotify)stas_dlpe_unref);
 		for (guint i = 0; i < log_pages->len; i++)
 			g_ptr_array_add(c->log_pages, stas_dlpe_ref(log_pages->pdata[i]));
 	}
@@ -120,8 +122,7 @@ stas_state_path(const char *runtime_directory, const char *program)
 	g_autofree char *dir = NULL;
 	const char *colon;
 
-	if (runtime_directory == NULL || *runtime_directory == '\0' ||
-	    *runtime_directory == ':')
+	if (runtime_directory == NULL || *runtime_directory == '\0' || *runtime_directory == ':')
 		return g_build_filename("/run", program, STAS_STATE_FILE_NAME, NULL);
 	colon = strchr(runtime_directory, ':');
 	dir = colon ? g_strndup(runtime_directory, (gsize)(colon - runtime_directory))
@@ -232,7 +233,8 @@ stas_state_to_json(const StasState *state, GError **error)
 	text = json_generator_to_data(gen, &len);
 	if (len + 1 > STAS_STATE_MAX_FILE_SIZE) {
 		g_set_error(error, STAS_ERROR, STAS_ERROR_INVALID,
-			    "state of %" G_GSIZE_FORMAT " bytes is larger than the %d a load accepts",
+			    "state of %" G_GSIZE_FORMAT
+			    " bytes is larger than the %d a load accepts",
 			    len + 1, STAS_STATE_MAX_FILE_SIZE);
 		return NULL;
 	}
@@ -249,12 +251,14 @@ stas_state_to_json(const StasState *state, GError **error)
  * overflow the stack) and holds the whole tree (an empty object costs
  * about 300 bytes): count nesting and values on the raw text first.  a
  * value is an array or object opening, or follows a ','; strings are
- * skipped with their escapes.
+ * skipped with their escapes.  a \u0000 escape is refused: json-glib
+ * would cut the string at it, so the value read would not be the one
+ * written.  so is anything after the top-level array or object.
  */
 static gboolean
 prescan(const char *data, gsize len, GError **error)
 {
-	gboolean in_string = FALSE, escape = FALSE;
+	gboolean in_string = FALSE, escape = FALSE, ended = FALSE;
 	guint depth = 0;
 	gsize values = 1, containers = 0;
 
@@ -262,6 +266,13 @@ prescan(const char *data, gsize len, GError **error)
 		char c = data[i];
 
 		if (in_string) {
+			if (escape && c == 'u' && len - i > 4 &&
+			    memcmp(data + i + 1, "0000", 4) == 0) {
+				/* the parser would cut the string there: a value not ours */
+				g_set_error(error, STAS_ERROR, STAS_ERROR_INVALID,
+					    "a \\u0000 escape at byte %" G_GSIZE_FORMAT, i - 1);
+				return FALSE;
+			}
 			if (escape)
 				escape = FALSE;
 			else if (c == '\\')
@@ -269,6 +280,13 @@ prescan(const char *data, gsize len, GError **error)
 			else if (c == '"')
 				in_string = FALSE;
 			continue;
+		}
+		if (ended && !g_ascii_isspace(c)) {
+			/* json-glib 1.6 ignores what follows the first value */
+			g_set_error(error, STAS_ERROR, STAS_ERROR_INVALID,
+				    "more after the end of the JSON value at byte %" G_GSIZE_FORMAT,
+				    i);
+			return FALSE;
 		}
 		if (c == '"') {
 			in_string = TRUE;
@@ -282,13 +300,15 @@ prescan(const char *data, gsize len, GError **error)
 			containers++;
 			values++;
 		} else if (c == ']' || c == '}') {
+			ended = depth == 1;
 			depth = depth ? depth - 1 : 0;
 		} else if (c == ',') {
 			values++;
 		}
 		if (values > STAS_STATE_MAX_VALUES || containers > STAS_STATE_MAX_CONTAINERS) {
 			g_set_error(error, STAS_ERROR, STAS_ERROR_INVALID,
-				    "more than %d values or %d arrays and objects at byte %" G_GSIZE_FORMAT,
+				    "more than %d values or %d arrays and objects at byte "
+				    "%" G_GSIZE_FORMAT,
 				    STAS_STATE_MAX_VALUES, STAS_STATE_MAX_CONTAINERS, i);
 			return FALSE;
 		}
@@ -317,7 +337,8 @@ diag(Loader *l, const char *where, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	g_ptr_array_add(l->state->diagnostics, g_strdup_printf("%s: %s: %s", l->source, where, msg));
+	g_ptr_array_add(l->state->diagnostics,
+			g_strdup_printf("%s: %s: %s", l->source, where, msg));
 }
 
 static const char *
@@ -351,7 +372,8 @@ node_kind(JsonNode *node)
 static gboolean
 node_is_string(JsonNode *node)
 {
-	return node && JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING;
+	return node && JSON_NODE_HOLDS_VALUE(node) &&
+	       json_node_get_value_type(node) == G_TYPE_STRING;
 }
 
 /* a member name from the file as it may appear in a json path */
@@ -496,12 +518,18 @@ read_entry(Loader *l, JsonNode *node, guint ci, guint ei)
 		diag(l, where, "%s: entry dropped", error->message);
 		return NULL;
 	}
-	/* the error of the constructor starts with the field name */
 	e = stas_dlpe_new_from_fields(&fields, &error);
 	if (e == NULL) {
-		g_autofree char *where = g_strdup_printf("controllers[%u].log-pages[%u]", ci, ei);
+		/* its message starts with the field name: make that part of the path */
+		const char *msg = error->message;
+		const char *sep = strstr(msg, ": ");
+		g_autofree char *name = sep ? g_strndup(msg, (gsize)(sep - msg)) : g_strdup("");
+		gboolean named = g_str_equal(name, "traddr") || g_str_equal(name, "trsvcid") ||
+				 g_str_equal(name, "subnqn");
+		g_autofree char *where = g_strdup_printf("controllers[%u].log-pages[%u]%s%s", ci,
+							 ei, named ? "." : "", named ? name : "");
 
-		diag(l, where, "%s: entry dropped", error->message);
+		diag(l, where, "%s: entry dropped", named ? sep + 2 : msg);
 	}
 	return e;
 }
@@ -536,7 +564,7 @@ read_log_pages(Loader *l, JsonNode *node, guint ci)
 	return entries;
 }
 
-/* a cfg value: bounded, no control characters (they would reach logs) */
+/* a cfg value: bounded, UTF-8, no control characters (they would reach logs) */
 static gboolean
 cfg_value_ok(const char *value, GError **error)
 {
@@ -545,6 +573,13 @@ cfg_value_ok(const char *value, GError **error)
 	if (len > CFG_VALUE_MAX) {
 		g_set_error(error, STAS_ERROR, STAS_ERROR_INVALID,
 			    "value of %" G_GSIZE_FORMAT " bytes, more than %d", len, CFG_VALUE_MAX);
+		return FALSE;
+	}
+	/* json-glib 1.6 turns a lone surrogate escape ("\\ud800") into bytes that are not UTF-8 */
+	if (!g_utf8_validate(value, (gssize)len, NULL)) {
+		g_autofree char *q = stas_str_quote(value, -1);
+
+		g_set_error(error, STAS_ERROR, STAS_ERROR_INVALID, "value %s is not UTF-8", q);
 		return FALSE;
 	}
 	for (const char *p = value; *p; p++) {
