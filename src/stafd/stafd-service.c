@@ -584,7 +584,8 @@ add_candidate(GHashTable *candidates, StasTid *tid, StasOrigin origin)
 
 	if (g_hash_table_lookup_extended(candidates, tid, NULL, &old))
 		origin = stafd_dc_origin_merge(GPOINTER_TO_INT(old), origin);
-	g_hash_table_replace(candidates, stas_tid_ref(tid), GINT_TO_POINTER(origin));
+	/* insert keeps the first key: configured TIDs (added first) carry the parameters */
+	g_hash_table_insert(candidates, stas_tid_ref(tid), GINT_TO_POINTER(origin));
 }
 
 static GHashTable *
@@ -624,6 +625,21 @@ collect_candidates(StafdService *self, GPtrArray *configured)
 		}
 	}
 	return candidates;
+}
+
+static gboolean
+cfg_equal(GHashTable *a, GHashTable *b)
+{
+	GHashTableIter iter;
+	gpointer k, v;
+
+	if (g_hash_table_size(a) != g_hash_table_size(b))
+		return FALSE;
+	g_hash_table_iter_init(&iter, a);
+	while (g_hash_table_iter_next(&iter, &k, &v))
+		if (g_strcmp0(v, g_hash_table_lookup(b, k)) != 0)
+			return FALSE;
+	return TRUE;
 }
 
 /* the DCs to remove: gone from every source, keeping mDNS DCs until they age out */
@@ -679,6 +695,14 @@ reconcile_finish(Reconcile *r)
 		StafdDc *dc = g_hash_table_lookup(self->dcs, key);
 		StasOrigin origin = GPOINTER_TO_INT(value);
 
+		/* Q22: a controller= line whose parameters changed gets a new object; the
+		 * kernel connection stays (parameters apply to the next connect) */
+		if (dc && origin == STAS_ORIGIN_CONFIGURED &&
+		    !cfg_equal(stas_tid_get_cfg_table(stas_controller_get_tid(STAS_CONTROLLER(dc))),
+			       stas_tid_get_cfg_table(key))) {
+			remove_dc(self, key, TRUE);
+			dc = NULL;
+		}
 		if (dc == NULL) {
 			dc = add_dc(self, key, origin);
 			stafd_dc_set_mdns_reported(dc, stas_avahi_is_reported(self->avahi, key));
@@ -841,6 +865,41 @@ on_avahi_changed(StasAvahi *avahi, gpointer data)
 	trigger(data);
 }
 
+/* ---- the index of existing kernel controllers ----------------------------- */
+
+/* one device's sysfs attributes, as the udev index wants them (one small read) */
+static GHashTable *
+read_ctrl_attrs(const char *sysname, gboolean *has_children, gpointer data)
+{
+	g_autoptr(StasNvmeCtrlInfo) info = stas_nvme_sysfs_read_ctrl(NULL, sysname, NULL);
+	GHashTable *map;
+
+	if (info == NULL)
+		return NULL;
+	map = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_hash_table_insert(map, g_strdup("transport"), g_strdup(info->transport));
+	g_hash_table_insert(map, g_strdup("subsysnqn"), g_strdup(info->subsysnqn));
+	g_hash_table_insert(map, g_strdup("hostnqn"), g_strdup(info->hostnqn));
+	g_hash_table_insert(map, g_strdup("address"), g_strdup(info->address));
+	g_hash_table_insert(map, g_strdup("cntrltype"), g_strdup(info->cntrltype));
+	*has_children = info->has_namespaces;
+	return map;
+}
+
+static void
+populate_index(StafdService *self)
+{
+	g_autoptr(GError) error = NULL;
+	g_auto(GStrv) devices = stas_nvme_sysfs_list_devices(NULL, &error);
+
+	stas_udev_set_attr_reader(self->udev, read_ctrl_attrs, NULL, NULL);
+	if (devices == NULL) {
+		g_warning("Cannot list the NVMe controllers: %s", error->message);
+		return;
+	}
+	stas_udev_index_populate(self->udev, (const char *const *)devices);
+}
+
 /* ---- life cycle ---------------------------------------------------------- */
 
 gboolean
@@ -854,6 +913,7 @@ stafd_service_start(StafdService *self, GError **error)
 	else
 		g_warning("Cannot read the network interfaces: %s", local->message);
 
+	populate_index(self);
 	stas_udev_register_action(self->udev, "change", on_uevent_change, self);
 	load_nbft(self);
 	load_state(self);

@@ -6,7 +6,6 @@
 #include <netdb.h>
 #include <string.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include "stas/stas-iputil.h"
@@ -144,7 +143,6 @@ fk_target_new_from_json(FkKernel *k, FkTargetKind kind, JsonObject *decl, int *e
 {
 	static const char *const prefix[] = {"dc", "io", "dead"};
 	g_autofree char *name = str_or(decl, "name", NULL);
-	g_autoptr(GError) local = NULL;
 	FkTarget *t;
 
 	if (name == NULL)
@@ -611,15 +609,14 @@ iface_addr(const char *iface, int family)
 	if (getifaddrs(&list) != 0)
 		return NULL;
 	for (struct ifaddrs *a = list; a != NULL && out == NULL; a = a->ifa_next) {
-		char text[INET6_ADDRSTRLEN];
-		const void *bytes;
+		char text[INET6_ADDRSTRLEN + 8];
+		socklen_t len = family == AF_INET ? sizeof(struct sockaddr_in)
+						  : sizeof(struct sockaddr_in6);
 
 		if (a->ifa_addr == NULL || a->ifa_addr->sa_family != family ||
 		    strcmp(a->ifa_name, iface) != 0)
 			continue;
-		bytes = family == AF_INET ? (const void *)&((struct sockaddr_in *)a->ifa_addr)->sin_addr
-					  : (const void *)&((struct sockaddr_in6 *)a->ifa_addr)->sin6_addr;
-		if (inet_ntop(family, bytes, text, sizeof(text)) != NULL)
+		if (getnameinfo(a->ifa_addr, len, text, sizeof(text), NULL, 0, NI_NUMERICHOST) == 0)
 			out = g_strdup(text);
 	}
 	freeifaddrs(list);
@@ -666,6 +663,8 @@ tcp_src_addr(const FkOptions *o)
 		out = iface_addr(fk_options_get(o, "host_iface"), stas_ip_family(traddr));
 	else
 		out = routed_addr(traddr, fk_options_get(o, "trsvcid"));
+	if (out != NULL && strchr(out, '%') != NULL)
+		*strchr(out, '%') = '\0'; /* %pISc prints no IPv6 scope */
 	return out ? out : g_strdup("");
 }
 

@@ -33,6 +33,10 @@
 #define BATCH_BYTES   (256 * 1024) /* uevent lines written to a subscriber at once */
 #define IDLE_CHECK_MS 200
 
+/* k->lock, held until the end of the enclosing scope */
+#define SCOPED_LOCK(k)                                                                             \
+	g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new(&(k)->lock)
+
 /* a handler runs without k->lock; 0 or an errno, *msg says why */
 typedef int (*Handler)(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg);
 
@@ -59,7 +63,7 @@ handle_fabrics_write(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 static int
 handle_fabrics_read(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&k->lock);
+	SCOPED_LOCK(k);
 
 	if (k->fabrics_errno != 0)
 		return k->fabrics_errno;
@@ -103,7 +107,7 @@ admin_begin(FkKernel *k, JsonObject *req, const char *op, FkCtrl **c, FkTarget *
 static int
 handle_attach(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&k->lock);
+	SCOPED_LOCK(k);
 	FkCtrl *c;
 	FkTarget *t;
 	int err = admin_begin(k, req, "attach", &c, &t, msg);
@@ -116,7 +120,7 @@ handle_attach(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 static int
 handle_read_ctrl(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&k->lock);
+	SCOPED_LOCK(k);
 	const char *device = fk_get_str(req, "device");
 	FkCtrl *c = fk_kernel_ctrl(k, device);
 
@@ -131,7 +135,7 @@ handle_read_ctrl(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 static int
 handle_list_devices(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&k->lock);
+	SCOPED_LOCK(k);
 	JsonArray *devices = json_array_new();
 
 	for (guint i = 0; i < k->ctrls->len; i++) {
@@ -147,7 +151,7 @@ handle_list_devices(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 static int
 handle_disconnect(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&k->lock);
+	SCOPED_LOCK(k);
 	const char *device = fk_get_str(req, "device");
 
 	if (!fk_kernel_disconnect(k, device)) {
@@ -184,7 +188,7 @@ record_dim(FkKernel *k, const FkCtrl *c, const FkTarget *t, const char *symname)
 static int
 handle_dim_register(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&k->lock);
+	SCOPED_LOCK(k);
 	FkCtrl *c;
 	FkTarget *t;
 	int err = admin_begin(k, req, "dim", &c, &t, msg);
@@ -214,7 +218,7 @@ handle_dim_register(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 static int
 handle_supported_log_pages(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&k->lock);
+	SCOPED_LOCK(k);
 	guint32 lids[STAS_NVME_SUPPORTED_LOG_PAGES] = {0};
 	JsonArray *array;
 	FkCtrl *c;
@@ -242,7 +246,7 @@ handle_supported_log_pages(FkKernel *k, JsonObject *req, JsonObject *resp, char 
 static int
 handle_get_log(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&k->lock);
+	SCOPED_LOCK(k);
 	gint64 offset = fk_get_int(req, "offset", -1);
 	gint64 len = fk_get_int(req, "len", -1);
 	guint8 lsp = (guint8)fk_get_int(req, "lsp", 0);
@@ -278,7 +282,7 @@ handle_get_log(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 static int
 declare(FkKernel *k, FkTargetKind kind, JsonObject *req, JsonObject *resp, char **msg)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&k->lock);
+	SCOPED_LOCK(k);
 	int err = 0;
 	FkTarget *t = fk_target_new_from_json(k, kind, req, &err, msg);
 
@@ -321,7 +325,7 @@ target_arg(FkKernel *k, JsonObject *req, char **msg)
 static int
 handle_remove_target(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&k->lock);
+	SCOPED_LOCK(k);
 	FkTarget *t = target_arg(k, req, msg);
 
 	if (t == NULL)
@@ -334,7 +338,7 @@ handle_remove_target(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 static int
 handle_set_entries(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&k->lock);
+	SCOPED_LOCK(k);
 	FkTarget *t = target_arg(k, req, msg);
 	JsonArray *entries = fk_get_array(req, "entries");
 
@@ -368,7 +372,7 @@ set_fail_map(FkTarget *t, JsonObject *fail)
 static int
 handle_set_target(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&k->lock);
+	SCOPED_LOCK(k);
 	FkTarget *t = target_arg(k, req, msg);
 
 	if (t == NULL)
@@ -401,7 +405,7 @@ handle_set_target(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 static int
 handle_set_ctrl(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&k->lock);
+	SCOPED_LOCK(k);
 	const char *device = fk_get_str(req, "device");
 	FkCtrl *c = fk_kernel_ctrl(k, device);
 
@@ -421,7 +425,7 @@ handle_set_ctrl(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 static int
 handle_set_fabrics(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&k->lock);
+	SCOPED_LOCK(k);
 
 	if (fk_get_str(req, "options") != NULL) {
 		g_free(k->fabrics_template);
@@ -451,7 +455,7 @@ props_table(JsonObject *props)
 static int
 emit_events(FkKernel *k, JsonObject *req, gint64 count, char **msg)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&k->lock);
+	SCOPED_LOCK(k);
 	g_autoptr(GHashTable) props = props_table(fk_get_obj(req, "props"));
 	const char *device = fk_get_str(req, "device");
 	const char *action = fk_get_str(req, "action");
@@ -493,7 +497,7 @@ records(GPtrArray *list)
 static int
 handle_list_ctrls(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&k->lock);
+	SCOPED_LOCK(k);
 	JsonArray *array = json_array_new();
 
 	for (guint i = 0; i < k->ctrls->len; i++) {
@@ -508,7 +512,7 @@ handle_list_ctrls(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 static int
 handle_list_connects(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&k->lock);
+	SCOPED_LOCK(k);
 
 	json_object_set_array_member(resp, "connects", records(k->connects));
 	if (fk_get_bool(req, "clear", FALSE))
@@ -519,7 +523,7 @@ handle_list_connects(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 static int
 handle_list_dim(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&k->lock);
+	SCOPED_LOCK(k);
 
 	json_object_set_array_member(resp, "registrations", records(k->dims));
 	if (fk_get_bool(req, "clear", FALSE))
@@ -530,7 +534,7 @@ handle_list_dim(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 static int
 handle_list_targets(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&k->lock);
+	SCOPED_LOCK(k);
 	JsonArray *array = json_array_new();
 
 	for (guint i = 0; i < k->targets->len; i++)
@@ -542,7 +546,7 @@ handle_list_targets(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 static int
 handle_stats(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&k->lock);
+	SCOPED_LOCK(k);
 	JsonObject *stats = json_object_new();
 	GHashTableIter iter;
 	gpointer key, value;
@@ -601,7 +605,7 @@ static const struct {
 static Handler
 find_handler(FkKernel *k, const char *op)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&k->lock);
+	SCOPED_LOCK(k);
 
 	for (gsize i = 0; op != NULL && i < G_N_ELEMENTS(handlers); i++) {
 		if (strcmp(handlers[i].op, op) == 0) {
