@@ -12,7 +12,8 @@ PKGS_BUILD="meson ninja-build pkg-config gcc clang libglib2.0-dev libglib2.0-dev
 	libnvme-dev libudev-dev libavahi-client-dev libavahi-glib-dev libjson-glib-dev \
 	libsystemd-dev libjson-c-dev libssl-dev"
 PKGS_TEST="libcmocka-dev libclang-rt-14-dev llvm-14 dbus dbus-daemon iproute2 valgrind \
-	clang-format"
+	clang-format avahi-daemon avahi-utils systemd groff-base build-essential dpkg-dev \
+	debhelper fakeroot"
 
 missing=""
 for p in $PKGS_BUILD $PKGS_TEST; do

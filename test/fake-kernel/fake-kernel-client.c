@@ -99,7 +99,8 @@ fk_client_call(const char *socket, const char *op, const char *args, GError **er
 	if (!fk_response_ok(resp, &err)) {
 		const char *msg = fk_get_str(resp, "error");
 
-		g_set_error(error, STAS_ERROR, err == EINVAL ? STAS_ERROR_INVALID : STAS_ERROR_FAILED,
+		g_set_error(error, STAS_ERROR,
+			    err == EINVAL ? STAS_ERROR_INVALID : STAS_ERROR_FAILED,
 			    "%s: %s (errno %d)", op, msg ? msg : g_strerror(err), err);
 		return NULL;
 	}

@@ -26,9 +26,9 @@ typedef struct {
 
 /* options every transport takes (NVMF_ALLOWED_OPTS) */
 static const char *const generic_opts[] = {
-	"queue_size",	 "nr_io_queues",     "keep_alive_tmo", "hostnqn",
-	"hostid",	 "duplicate_connect", "disable_sqflow", "discovery",
-	"fast_io_fail_tmo", "dhchap_secret",  "dhchap_ctrl_secret", NULL,
+	"queue_size",	    "nr_io_queues",	 "keep_alive_tmo",     "hostnqn",
+	"hostid",	    "duplicate_connect", "disable_sqflow",     "discovery",
+	"fast_io_fail_tmo", "dhchap_secret",	 "dhchap_ctrl_secret", NULL,
 };
 
 /* per transport: required_opts and allowed_opts of its nvmf_transport_ops (6.1) */
@@ -42,13 +42,13 @@ static const char *const req_traddr[] = {"traddr", NULL};
 static const char *const req_fc[] = {"traddr", "host_traddr", NULL};
 static const char *const none[] = {NULL};
 static const char *const allow_tcp[] = {
-	"trsvcid",	   "reconnect_delay", "host_traddr", "ctrl_loss_tmo", "hdr_digest",
-	"data_digest",	   "nr_write_queues", "nr_poll_queues", "tos",	    "host_iface",
+	"trsvcid",     "reconnect_delay", "host_traddr",    "ctrl_loss_tmo", "hdr_digest",
+	"data_digest", "nr_write_queues", "nr_poll_queues", "tos",	     "host_iface",
 	NULL,
 };
 static const char *const allow_rdma[] = {
-	"trsvcid",	   "reconnect_delay", "host_traddr", "ctrl_loss_tmo", "nr_write_queues",
-	"nr_poll_queues", "tos",	     NULL,
+	"trsvcid",	   "reconnect_delay", "host_traddr", "ctrl_loss_tmo",
+	"nr_write_queues", "nr_poll_queues",  "tos",	     NULL,
 };
 static const char *const allow_fc[] = {"reconnect_delay", "ctrl_loss_tmo", NULL};
 static const char *const allow_loop[] = {"traddr", NULL};
@@ -124,7 +124,8 @@ template_patterns(const char *template)
 		char *eq = strchr(tok, '=');
 		Pattern *pat;
 
-		if (*tok == '\0' || (eq != NULL && strcmp(eq, "=%s") != 0 && strcmp(eq, "=%d") != 0))
+		if (*tok == '\0' ||
+		    (eq != NULL && strcmp(eq, "=%s") != 0 && strcmp(eq, "=%d") != 0))
 			continue;
 		pat = g_new0(Pattern, 1);
 		pat->kind = eq == NULL ? PAT_FLAG : eq[2] == 's' ? PAT_STR : PAT_INT;
@@ -426,8 +427,9 @@ fk_options_parse(const char *template, const char *buf, FkOptions **out, char **
 		ret = check_transport(opts, dmesg);
 	if (ret != 0)
 		return ret;
-	opts->discovery_nqn = g_strcmp0(fk_options_get(opts, "nqn"), STAS_WELL_KNOWN_DISC_NQN) == 0 ||
-			      fk_options_has(opts, "discovery");
+	opts->discovery_nqn =
+		g_strcmp0(fk_options_get(opts, "nqn"), STAS_WELL_KNOWN_DISC_NQN) == 0 ||
+		fk_options_has(opts, "discovery");
 	*out = g_steal_pointer(&opts);
 	return 0;
 }

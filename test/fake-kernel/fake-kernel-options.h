@@ -20,13 +20,13 @@ G_BEGIN_DECLS
 #define FK_FABRICS_TEMPLATE_6_1                                                                    \
 	"instance=-1,cntlid=-1,transport=%s,traddr=%s,trsvcid=%s,nqn=%s,queue_size=%d,"            \
 	"nr_io_queues=%d,reconnect_delay=%d,ctrl_loss_tmo=%d,keep_alive_tmo=%d,hostnqn=%s,"        \
-	"host_traddr=%s,host_iface=%s,hostid=%s,duplicate_connect,disable_sqflow,hdr_digest,"     \
-	"data_digest,nr_write_queues=%d,nr_poll_queues=%d,tos=%d,fast_io_fail_tmo=%d,discovery,"  \
+	"host_traddr=%s,host_iface=%s,hostid=%s,duplicate_connect,disable_sqflow,hdr_digest,"      \
+	"data_digest,nr_write_queues=%d,nr_poll_queues=%d,tos=%d,fast_io_fail_tmo=%d,discovery,"   \
 	"dhchap_secret=%s,dhchap_ctrl_secret=%s"
 
-#define FK_NQN_SIZE	    223 /* NVMF_NQN_SIZE */
-#define FK_FABRICS_MAX	    4096 /* a write longer than PAGE_SIZE is refused (ENOMEM) */
-#define FK_TCP_DEFAULT_PORT "8009" /* NVME_TCP_DISC_PORT, used for any tcp controller */
+#define FK_NQN_SIZE	     223    /* NVMF_NQN_SIZE */
+#define FK_FABRICS_MAX	     4096   /* a write longer than PAGE_SIZE is refused (ENOMEM) */
+#define FK_TCP_DEFAULT_PORT  "8009" /* NVME_TCP_DISC_PORT, used for any tcp controller */
 #define FK_RDMA_DEFAULT_PORT "4420"
 
 /* the parsed options: name -> value ("" for flags, decimal text for ints) */

@@ -16,15 +16,15 @@
 #include "fake-kernel-state.h"
 
 /* wire layout of a discovery log entry (NVMe base spec, log page 70h) */
-#define HDR_SIZE       1024
-#define ENTRY_SIZE     1024
-#define ENTRY_TRSVCID  32
-#define TRSVCID_SIZE   32
-#define ENTRY_SUBNQN   256
-#define ENTRY_TRADDR   512
-#define ENTRY_TSAS     768
-#define ADDR_SIZE      256
-#define ENTRIES_MAX    65536
+#define HDR_SIZE      1024
+#define ENTRY_SIZE    1024
+#define ENTRY_TRSVCID 32
+#define TRSVCID_SIZE  32
+#define ENTRY_SUBNQN  256
+#define ENTRY_TRADDR  512
+#define ENTRY_TSAS    768
+#define ADDR_SIZE     256
+#define ENTRIES_MAX   65536
 
 FkKernel *
 fk_kernel_new(void)
@@ -232,7 +232,7 @@ typedef struct {
 } Named;
 
 static const Named trtypes[] = {{"rdma", 1}, {"fc", 2}, {"tcp", 3}, {"loop", 254}, {NULL, 0}};
-static const Named adrfams[] = {{"ipv4", 1}, {"ipv6", 2}, {"ib", 3},
+static const Named adrfams[] = {{"ipv4", 1}, {"ipv6", 2},   {"ib", 3},
 				{"fc", 4},   {"loop", 254}, {NULL, 0}};
 static const Named subtypes[] = {{"referral", 1}, {"nvme", 2}, {"discovery", 3}, {NULL, 0}};
 
@@ -342,11 +342,14 @@ entry_from_json(JsonObject *e, guint idx, guint8 *out, char **msg)
 	}
 	nvme = out[2] == 2;
 	put_str(out + ENTRY_TRSVCID, TRSVCID_SIZE,
-		fk_get_str(e, "trsvcid") ? fk_get_str(e, "trsvcid") : nvme ? "4420" : "8009", ' ');
+		fk_get_str(e, "trsvcid") ? fk_get_str(e, "trsvcid")
+		: nvme			 ? "4420"
+					 : "8009",
+		' ');
 	put_str(out + ENTRY_SUBNQN, ADDR_SIZE,
-		fk_get_str(e, "subnqn")	 ? fk_get_str(e, "subnqn")
-		: nvme			 ? ""
-					 : STAS_WELL_KNOWN_DISC_NQN,
+		fk_get_str(e, "subnqn") ? fk_get_str(e, "subnqn")
+		: nvme			? ""
+					: STAS_WELL_KNOWN_DISC_NQN,
 		0);
 	put_str(out + ENTRY_TRADDR, ADDR_SIZE, traddr ? traddr : "", ' ');
 	return TRUE;
@@ -503,7 +506,8 @@ find_target(FkKernel *k, const FkOptions *o, FkTarget **out, char **dmesg)
 		if (strcmp(t->transport, transport) != 0 ||
 		    !same_addr(transport, t->traddr, fk_options_get(o, "traddr")))
 			continue;
-		if (t->kind == FK_TARGET_DEAD && (t->trsvcid == NULL || same_port(t->trsvcid, port))) {
+		if (t->kind == FK_TARGET_DEAD &&
+		    (t->trsvcid == NULL || same_port(t->trsvcid, port))) {
 			*out = t;
 			return 0;
 		}
@@ -525,17 +529,23 @@ find_target(FkKernel *k, const FkOptions *o, FkTarget **out, char **dmesg)
 	return EIO;
 }
 
-/* a dead address: fail after its delay, without k->lock (other requests go on) */
+/*
+ * a dead address: fail after its delay, counted as waiting meanwhile.  k->lock
+ * is dropped (other requests go on), k->fabrics_lock is not (other connects wait)
+ */
 static int
-dead_connect(FkKernel *k, const FkTarget *t, char **dmesg)
+dead_connect(FkKernel *k, FkTarget *t, char **dmesg)
 {
 	guint delay = t->delay_ms;
 	int err = t->dead_errno;
 
+	t->n_waiting++;
 	g_mutex_unlock(&k->lock);
 	if (delay > 0)
 		g_usleep((gulong)delay * 1000);
 	g_mutex_lock(&k->lock);
+	if (g_ptr_array_find(k->targets, t, NULL))
+		t->n_waiting--;
 	*dmesg = g_strdup_printf("failed to connect socket: %d", -err);
 	return err;
 }
@@ -742,8 +752,7 @@ record_connect(FkKernel *k, const char *options, int err, const char *device, co
 
 /* k->lock held; *device names the new controller (borrowed) */
 static int
-connect_locked(FkKernel *k, const char *options, char **reply, const char **device,
-	       char **dmesg)
+connect_locked(FkKernel *k, const char *options, char **reply, const char **device, char **dmesg)
 {
 	g_autoptr(FkOptions) o = NULL;
 	FkTarget *t = NULL;

@@ -20,8 +20,8 @@
 
 G_BEGIN_DECLS
 
-#define FK_AEN_DISC_CHANGED "0x70f002"
-#define FK_STATUS_INVALID_FIELD 0x4002	  /* Invalid Field in Command, DNR */
+#define FK_AEN_DISC_CHANGED	   "0x70f002"
+#define FK_STATUS_INVALID_FIELD	   0x4002 /* Invalid Field in Command, DNR */
 #define FK_STATUS_INVALID_LOG_PAGE 0x4109 /* Invalid Log Page, DNR */
 
 typedef enum {
@@ -58,10 +58,10 @@ typedef struct {
 	int dead_errno;
 
 	/* test controls */
-	gboolean stalled;   /* operations wait until released */
-	guint n_waiting;    /* operations waiting now */
-	GHashTable *fail;   /* op name -> errno */
-	guint dim_status;   /* DIM completes with this NVMe status */
+	gboolean stalled; /* operations wait until released */
+	guint n_waiting;  /* operations stalled, or connects in a dead delay, now */
+	GHashTable *fail; /* op name -> errno */
+	guint dim_status; /* DIM completes with this NVMe status */
 	guint dim_result;
 	char *dim_text;
 

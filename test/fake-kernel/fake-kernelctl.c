@@ -91,7 +91,8 @@ main(int argc, char **argv)
 		{"wait", 'w', 0, G_OPTION_ARG_INT, &wait, "retry connecting for SECS", "SECS"},
 		{NULL},
 	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new("OP [JSON-ARGS] - drive the fake kernel");
+	g_autoptr(GOptionContext) ctx =
+		g_option_context_new("OP [JSON-ARGS] - drive the fake kernel");
 	g_autoptr(GError) error = NULL;
 	g_autoptr(FkConn) conn = NULL;
 

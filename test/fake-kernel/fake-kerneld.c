@@ -34,8 +34,7 @@
 #define IDLE_CHECK_MS 200
 
 /* k->lock, held until the end of the enclosing scope */
-#define SCOPED_LOCK(k)                                                                             \
-	g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new(&(k)->lock)
+#define SCOPED_LOCK(k) g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new(&(k)->lock)
 
 /* a handler runs without k->lock; 0 or an errno, *msg says why */
 typedef int (*Handler)(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg);
@@ -202,8 +201,8 @@ handle_dim_register(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 				       transport);
 		return EOPNOTSUPP;
 	}
-	if (t->kind != FK_TARGET_DC || (strcmp(t->dctype, "cdc") != 0 &&
-					strcmp(t->dctype, "ddc") != 0)) {
+	if (t->kind != FK_TARGET_DC ||
+	    (strcmp(t->dctype, "cdc") != 0 && strcmp(t->dctype, "ddc") != 0)) {
 		*msg = g_strdup_printf("%s: the discovery controller does not support explicit "
 				       "registration",
 				       c->device);

@@ -26,13 +26,13 @@
 #include "fake-kernel-client.h"
 #include "fake-kernel-options.h"
 
-#define HOSTNQN	 "nqn.2014-08.org.nvmexpress:uuid:11111111-2222-3333-4444-555555555555"
-#define HOSTID	 "11111111-2222-3333-4444-555555555555"
-#define IO_NQN	 "nqn.2014-08.com.example:io1"
-#define CDC_NQN	 "nqn.2014-08.com.example:cdc"
-#define DC_ADDR	 "127.0.0.2"
-#define IO_ADDR	 "127.0.0.3"
-#define WAIT_MS	 20000
+#define HOSTNQN "nqn.2014-08.org.nvmexpress:uuid:11111111-2222-3333-4444-555555555555"
+#define HOSTID	"11111111-2222-3333-4444-555555555555"
+#define IO_NQN	"nqn.2014-08.com.example:io1"
+#define CDC_NQN "nqn.2014-08.com.example:cdc"
+#define DC_ADDR "127.0.0.2"
+#define IO_ADDR "127.0.0.3"
+#define WAIT_MS 20000
 
 typedef struct {
 	FkDaemon *daemon;
@@ -74,8 +74,7 @@ teardown(void **state)
 /* ------------------------------------------------------------------------ */
 /* helpers                                                                   */
 
-static JsonObject *
-ctl(Fixture *fx, const char *op, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static JsonObject *ctl(Fixture *fx, const char *op, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 
 /* a control request that must succeed */
 static JsonObject *
@@ -258,7 +257,8 @@ parse(const char *template, const char *buf, FkOptions **out)
 {
 	g_autofree char *dmesg = NULL;
 	FkOptions *tmp = NULL;
-	int err = fk_options_parse(template ? template : FK_FABRICS_TEMPLATE_6_1, buf, &tmp, &dmesg);
+	int err =
+		fk_options_parse(template ? template : FK_FABRICS_TEMPLATE_6_1, buf, &tmp, &dmesg);
 
 	if (out != NULL)
 		*out = tmp;
@@ -298,12 +298,12 @@ static void
 test_kernel_rejects_unknown_and_malformed_tokens_with_einval(void **state)
 {
 	assert_int_equal(parse(NULL, BASE ",bogus=1", NULL), EINVAL);
-	assert_int_equal(parse(NULL, BASE ",traddr", NULL), EINVAL);	 /* no value */
-	assert_int_equal(parse(NULL, BASE ",traddr=", NULL), EINVAL);	 /* %s needs a byte */
+	assert_int_equal(parse(NULL, BASE ",traddr", NULL), EINVAL);	  /* no value */
+	assert_int_equal(parse(NULL, BASE ",traddr=", NULL), EINVAL);	  /* %s needs a byte */
 	assert_int_equal(parse(NULL, BASE ",discovery=1", NULL), EINVAL); /* a flag */
 	assert_int_equal(parse(NULL, BASE ",queue_size=12x", NULL), EINVAL);
-	assert_int_equal(parse(NULL, BASE ",queue_size=8", NULL), EINVAL);	  /* < 16 */
-	assert_int_equal(parse(NULL, BASE ",queue_size=2048", NULL), EINVAL);   /* > 1024 */
+	assert_int_equal(parse(NULL, BASE ",queue_size=8", NULL), EINVAL);    /* < 16 */
+	assert_int_equal(parse(NULL, BASE ",queue_size=2048", NULL), EINVAL); /* > 1024 */
 	assert_int_equal(parse(NULL, BASE ",nr_io_queues=0", NULL), EINVAL);
 	assert_int_equal(parse(NULL, BASE ",hostid=not-a-uuid", NULL), EINVAL);
 	assert_int_equal(parse(NULL, BASE ",dhchap_secret=secret", NULL), EINVAL);
@@ -316,10 +316,9 @@ static void
 test_kernel_rejects_what_the_transport_does_not_take(void **state)
 {
 	/* rdma has no host_iface, fc none of the digests, loop no trsvcid */
-	assert_int_equal(parse(NULL,
-			       "nqn=" IO_NQN ",transport=rdma,traddr=10.0.0.1,host_iface=lo",
-			       NULL),
-			 EINVAL);
+	assert_int_equal(
+		parse(NULL, "nqn=" IO_NQN ",transport=rdma,traddr=10.0.0.1,host_iface=lo", NULL),
+		EINVAL);
 	assert_int_equal(parse(NULL,
 			       "nqn=" IO_NQN ",transport=fc,traddr=nn-0x1:pn-0x2,"
 			       "host_traddr=nn-0x3:pn-0x4,hdr_digest",
@@ -335,15 +334,14 @@ test_kernel_checks_tcp_addresses_and_interfaces(void **state)
 {
 	g_autoptr(FkOptions) o = NULL;
 
-	/* an injection attempt is one bad address, then one unknown token */
-	assert_int_equal(parse(NULL,
-			       "nqn=" IO_NQN ",transport=tcp,traddr=1.2.3.4.5,trsvcid=4420",
-			       NULL),
-			 EINVAL);
+	/* a dotted quad of five parts is no address */
+	assert_int_equal(
+		parse(NULL, "nqn=" IO_NQN ",transport=tcp,traddr=1.2.3.4.5,trsvcid=4420", NULL),
+		EINVAL);
 	assert_int_equal(parse(NULL, BASE ",host_traddr=eth0", NULL), EINVAL);
-	assert_int_equal(parse(NULL, "nqn=" IO_NQN ",transport=tcp,traddr=10.0.0.1,trsvcid=99999",
-			       NULL),
-			 EINVAL);
+	assert_int_equal(
+		parse(NULL, "nqn=" IO_NQN ",transport=tcp,traddr=10.0.0.1,trsvcid=99999", NULL),
+		EINVAL);
 	assert_int_equal(parse(NULL, BASE ",host_iface=no-such-if0", NULL), ENODEV);
 	/* trsvcid left out: the tcp driver's default is 8009 for every controller */
 	assert_int_equal(parse(NULL, "nqn=" IO_NQN ",transport=tcp,traddr=10.0.0.1", &o), 0);
@@ -541,7 +539,8 @@ test_a_malformed_connect_string_is_rejected_and_connects_nothing(void **state)
 			  "hostnqn=" HOSTNQN;
 
 	declare_io(fx);
-	assert_null(fk_client_callf(fx->sock, &error, "fabrics-write", "{\"options\":\"%s\"}", bad));
+	assert_null(
+		fk_client_callf(fx->sock, &error, "fabrics-write", "{\"options\":\"%s\"}", bad));
 	assert_non_null(strstr(error->message, "hostnqn already user-assigned"));
 	ctrls = ctl(fx, "list-ctrls", NULL);
 	assert_int_equal(count(ctrls, "ctrls"), 0);
@@ -565,7 +564,8 @@ test_a_kernel_without_an_option_fails_the_seam_connect_with_invalid(void **state
 	io->host_iface = g_strdup("lo");
 	assert_null(stas_nvme_connect(io, fx->kernel, NULL, &error));
 	assert_true(g_error_matches(error, STAS_ERROR, STAS_ERROR_INVALID));
-	assert_string_equal(error->message, "failed to write to /dev/nvme-fabrics: Invalid argument");
+	assert_string_equal(error->message,
+			    "failed to write to /dev/nvme-fabrics: Invalid argument");
 }
 
 static void
@@ -709,8 +709,7 @@ test_a_pleo_read_keeps_the_port_local_entries(void **state)
 	assert_int_equal((lids[STAS_NVME_LOG_LID_DISCOVERY] >> 16) & STAS_NVME_DLP_LSP_PLEO,
 			 STAS_NVME_DLP_LSP_PLEO);
 	raw = stas_nvme_get_discovery_log(device, STAS_NVME_DLP_LSP_PLEO, &error);
-	log = stas_dlpe_log_parse(g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), NULL,
-				  &error);
+	log = stas_dlpe_log_parse(g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), NULL, &error);
 	assert_int_equal(log->numrec, 2); /* the second entry is not port local */
 	targets = ctl(fx, "list-targets", NULL);
 	assert_int_equal(fk_get_int(nth(targets, "targets", 0), "pleo_reads", 0), 1);
@@ -912,18 +911,18 @@ connect_job(gpointer data)
 	return NULL;
 }
 
-/* poll the fake kernel until the target has n operations waiting */
+/* poll the fake kernel until target number idx has n operations waiting */
 static void
-wait_waiting(Fixture *fx, guint n)
+wait_waiting(Fixture *fx, guint idx, guint n)
 {
 	for (guint i = 0; i < WAIT_MS / 10; i++) {
 		g_autoptr(JsonObject) targets = ctl(fx, "list-targets", NULL);
 
-		if (fk_get_int(nth(targets, "targets", 0), "waiting", 0) == (gint64)n)
+		if (fk_get_int(nth(targets, "targets", idx), "waiting", 0) == (gint64)n)
 			return;
 		g_usleep(10 * 1000);
 	}
-	fail_msg("no operation is waiting on the stalled target");
+	fail_msg("no operation is waiting on target %u", idx);
 }
 
 static void
@@ -937,7 +936,7 @@ test_a_stalled_target_blocks_a_connect_until_released(void **state)
 	declare_io(fx);
 	ctl_ok(fx, "set-target", "{\"name\":\"io\",\"stall\":true}");
 	thread = g_thread_new("connect", connect_job, &job);
-	wait_waiting(fx, 1);
+	wait_waiting(fx, 0, 1);
 	assert_int_equal(g_atomic_int_get(&job.done), 0);
 	ctl_ok(fx, "set-target", "{\"name\":\"io\",\"stall\":false}");
 	g_thread_join(thread);
@@ -962,14 +961,7 @@ test_a_dead_address_fails_after_its_delay_holding_other_connects(void **state)
 	ctl_ok(fx, "declare-dead", "{\"traddr\":\"127.0.0.9\",\"delay_ms\":400,\"errno\":110}");
 	start = g_get_monotonic_time();
 	thread = g_thread_new("connect", connect_job, &job);
-	/* wait until the dead connect holds the fabrics mutex */
-	for (guint i = 0; i < 1000; i++) {
-		g_autoptr(JsonObject) stats = ctl(fx, "stats", NULL);
-
-		if (fk_get_int(fk_get_obj(stats, "stats"), "fabrics-write", 0) == 1)
-			break;
-		g_usleep(1000);
-	}
+	wait_waiting(fx, 1, 1);	     /* the dead connect holds the fabrics mutex now */
 	device = connect_ok(fx, io); /* queued behind it, as in the kernel */
 	assert_true(g_get_monotonic_time() - start >= 400 * 1000);
 	g_thread_join(thread);
@@ -980,8 +972,48 @@ test_a_dead_address_fails_after_its_delay_holding_other_connects(void **state)
 	assert_string_equal(fk_get_str(nth(connects, "connects", 1), "device"), "nvme0");
 }
 
-#define N_THREADS	 8
-#define PER_THREAD	 25
+typedef struct {
+	const char *device;
+	gint done;
+	GBytes *log;
+	GError *error;
+} LogJob;
+
+static gpointer
+log_job(gpointer data)
+{
+	LogJob *job = data;
+
+	job->log = stas_nvme_get_discovery_log(job->device, 0, &job->error);
+	g_atomic_int_set(&job->done, 1);
+	return NULL;
+}
+
+static void
+test_a_stalled_dc_blocks_admin_commands_until_released(void **state)
+{
+	Fixture *fx = *state;
+	g_autoptr(StasNvmeConnectParams) dc = dc_params();
+	g_autofree char *device = NULL;
+	LogJob job = {NULL, 0, NULL, NULL};
+	GThread *thread;
+
+	declare_dc(fx, NULL);
+	device = connect_ok(fx, dc);
+	job.device = device;
+	ctl_ok(fx, "set-target", "{\"name\":\"dc\",\"stall\":true}");
+	thread = g_thread_new("log", log_job, &job);
+	wait_waiting(fx, 0, 1);
+	assert_int_equal(g_atomic_int_get(&job.done), 0);
+	ctl_ok(fx, "set-target", "{\"name\":\"dc\",\"stall\":false}");
+	g_thread_join(thread);
+	assert_null(job.error);
+	assert_int_equal(g_bytes_get_size(job.log), 4 * 1024);
+	g_bytes_unref(job.log);
+}
+
+#define N_THREADS  8
+#define PER_THREAD 25
 
 typedef struct {
 	const StasNvmeOptions *kernel;
@@ -1094,10 +1126,10 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_devices_take_the_lowest_free_instance, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_an_io_duplicate_is_refused_with_ealready, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_every_connect_string_is_recorded_with_its_outcome,
+		cmocka_unit_test_setup_teardown(test_an_io_duplicate_is_refused_with_ealready,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_every_connect_string_is_recorded_with_its_outcome, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_a_malformed_connect_string_is_rejected_and_connects_nothing, setup,
 			teardown),
@@ -1105,38 +1137,46 @@ main(void)
 			test_a_kernel_without_an_option_fails_the_seam_connect_with_invalid, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
-			test_connect_to_an_unknown_nqn_at_a_live_port_fails_with_eio, setup, teardown),
+			test_connect_to_an_unknown_nqn_at_a_live_port_fails_with_eio, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_a_subsystem_refuses_hosts_it_does_not_allow,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_refuses_a_reused_device_name, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_the_fabrics_device_shows_the_6_1_template, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_the_fabrics_device_shows_the_6_1_template,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(
-			test_without_the_environment_variable_the_seam_fails_cleanly, setup, teardown),
+			test_without_the_environment_variable_the_seam_fails_cleanly, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_the_discovery_log_parses_into_the_declared_entries, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_a_pleo_read_keeps_the_port_local_entries, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(
-			test_a_dc_like_nvmet_fails_supported_log_pages_as_unsupported, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_dim_registrations_are_recorded_with_the_host_identity, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_an_error_mode_fails_the_operation_with_its_errno,
+		cmocka_unit_test_setup_teardown(test_a_pleo_read_keeps_the_port_local_entries,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
-			test_add_change_remove_reach_stas_udev_like_kernel_uevents, setup, teardown),
+			test_a_dc_like_nvmet_fails_supported_log_pages_as_unsupported, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
-			test_a_10000_event_storm_is_delivered_completely_and_in_order, setup, teardown),
+			test_dim_registrations_are_recorded_with_the_host_identity, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_an_error_mode_fails_the_operation_with_its_errno, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_add_change_remove_reach_stas_udev_like_kernel_uevents, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_a_10000_event_storm_is_delivered_completely_and_in_order, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_the_stream_goes_quiet_when_fake_kerneld_exits,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_a_stalled_target_blocks_a_connect_until_released,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_a_stalled_target_blocks_a_connect_until_released, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_a_stalled_dc_blocks_admin_commands_until_released, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_a_dead_address_fails_after_its_delay_holding_other_connects, setup,
 			teardown),
-		cmocka_unit_test_setup_teardown(test_connects_from_worker_threads_get_distinct_devices,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_connects_from_worker_threads_get_distinct_devices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_thousand_controllers, setup, teardown),
 	};
 	int failed = cmocka_run_group_tests_name("connect string", tests, NULL, NULL);

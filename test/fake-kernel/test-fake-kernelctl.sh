@@ -15,6 +15,11 @@ ctl declare-subsystem '{"traddr":"127.0.0.3","nqn":"nqn.2014-08.com.example:io1"
 
 "$FAKE_KERNELCTL" --socket "$sock" watch >"$dir/events" &
 watcher=$!
+# subscribed once the answer is there: every later uevent reaches the watcher
+for i in $(seq 200); do
+	grep -q '"ok":true' "$dir/events" && break
+	sleep 0.05
+done
 
 opts='nqn=nqn.2014-08.com.example:io1,transport=tcp,traddr=127.0.0.3,trsvcid=4420,hostnqn=nqn.2014-08.org.nvmexpress:uuid:1'
 reply=$(ctl fabrics-write "{\"options\":\"$opts\"}")
