@@ -16,6 +16,7 @@
 #include "stafd-service.h"
 
 #include "stas/stas-avahi.h"
+#include "stas/stas-ctrl-index.h"
 #include "stas/stas-error.h"
 #include "stas/stas-iputil.h"
 #include "stas/stas-log.h"
@@ -253,7 +254,6 @@ install_udev_rule(StafdService *self)
 {
 	g_autofree char *path = g_build_filename(self->rules_dir, UDEV_RULE_NAME, NULL);
 	g_autofree char *content = udev_rule_content(self);
-	g_autoptr(GError) error = NULL;
 	int fd;
 
 	if (g_mkdir_with_parents(self->rules_dir, 0755) != 0) {
@@ -263,8 +263,15 @@ install_udev_rule(StafdService *self)
 	/* never replace a rule someone else put there */
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
-		if (errno != EEXIST)
-			g_warning("Cannot write %s: %s", path, g_strerror(errno));
+		int err = errno;
+		g_autofree char *old = NULL;
+
+		/* one a killed stafd left (our content) is ours to remove at stop (Q24) */
+		if (err == EEXIST && g_file_get_contents(path, &old, NULL, NULL) &&
+		    g_str_equal(old, content))
+			self->rule_written = g_steal_pointer(&content);
+		else if (err != EEXIST)
+			g_warning("Cannot write %s: %s", path, g_strerror(err));
 		return;
 	}
 	if (write(fd, content, strlen(content)) != (ssize_t)strlen(content)) {
@@ -867,37 +874,13 @@ on_avahi_changed(StasAvahi *avahi, gpointer data)
 
 /* ---- the index of existing kernel controllers ----------------------------- */
 
-/* one device's sysfs attributes, as the udev index wants them (one small read) */
-static GHashTable *
-read_ctrl_attrs(const char *sysname, gboolean *has_children, gpointer data)
-{
-	g_autoptr(StasNvmeCtrlInfo) info = stas_nvme_sysfs_read_ctrl(NULL, sysname, NULL);
-	GHashTable *map;
-
-	if (info == NULL)
-		return NULL;
-	map = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	g_hash_table_insert(map, g_strdup("transport"), g_strdup(info->transport));
-	g_hash_table_insert(map, g_strdup("subsysnqn"), g_strdup(info->subsysnqn));
-	g_hash_table_insert(map, g_strdup("hostnqn"), g_strdup(info->hostnqn));
-	g_hash_table_insert(map, g_strdup("address"), g_strdup(info->address));
-	g_hash_table_insert(map, g_strdup("cntrltype"), g_strdup(info->cntrltype));
-	*has_children = info->has_namespaces;
-	return map;
-}
-
 static void
 populate_index(StafdService *self)
 {
 	g_autoptr(GError) error = NULL;
-	g_auto(GStrv) devices = stas_nvme_sysfs_list_devices(NULL, &error);
 
-	stas_udev_set_attr_reader(self->udev, read_ctrl_attrs, NULL, NULL);
-	if (devices == NULL) {
+	if (!stas_ctrl_index_populate(self->udev, NULL, &error))
 		g_warning("Cannot list the NVMe controllers: %s", error->message);
-		return;
-	}
-	stas_udev_index_populate(self->udev, (const char *const *)devices);
 }
 
 /* ---- life cycle ---------------------------------------------------------- */

@@ -6,8 +6,11 @@
  *   - a private temporary directory (0755: an unprivileged client must
  *     reach the bus socket in it) holding every file of the case;
  *   - a private dbus-daemon of <type>system</type> whose generated config
- *     allows everything by default and then includes the project's own
- *     policy files (etc/dbus-1/system.d), which dbus-daemon validates;
+ *     has the system bus's default policy (that of dbus's system.conf: no
+ *     name may be owned, no method called, unless a policy file says so)
+ *     and includes the project's own policy files (etc/dbus-1/system.d),
+ *     which dbus-daemon validates; a case may ask for a bus that allows
+ *     everything instead, to test what the daemon checks by itself;
  *   - a fake-kerneld (test/fake-kernel) the daemon's fake seam talks to;
  *   - the daemon under test (stafd-test, later stacd-test), started with
  *     the test-only environment (DBUS_SYSTEM_BUS_ADDRESS, STAS_FAKE_KERNEL,
@@ -18,7 +21,7 @@
  *   - a STAS_TEST_SYSTEMCTL script that records its argv, one line per run.
  *
  * waits are bounded: df_wait_until() / DF_ASSERT_EVENTUALLY iterate the
- * thread-default main context until the condition holds or the time is
+ * main context until the condition holds or the time is
  * up; nothing sleeps and hopes.  a wait fails early when the daemon died.
  *
  * this is test code for cmocka: on a broken precondition (a process that
@@ -46,12 +49,12 @@
 G_BEGIN_DECLS
 
 /* the environment meson gives the test programs */
-#define DF_ENV_STAFD	   "STAFD_TEST"		 /* path of stafd-test */
-#define DF_ENV_KERNELD	   "FAKE_KERNELD"	 /* path of fake-kerneld */
-#define DF_ENV_KERNELCTL   "FAKE_KERNELCTL"	 /* path of fake-kernelctl */
-#define DF_ENV_POLICY_DIR  "STAS_DBUS_POLICY_DIR" /* etc/dbus-1/system.d of the source tree */
-#define DF_ENV_DBUS_XML_DIR "STAS_DBUS_XML_DIR"	 /* src/dbus of the source tree */
-#define DF_ENV_KEEP	   "STAS_TEST_KEEP"	 /* set: keep the temporary directory */
+#define DF_ENV_STAFD	    "STAFD_TEST"	   /* path of stafd-test */
+#define DF_ENV_KERNELD	    "FAKE_KERNELD"	   /* path of fake-kerneld */
+#define DF_ENV_KERNELCTL    "FAKE_KERNELCTL"	   /* path of fake-kernelctl */
+#define DF_ENV_POLICY_DIR   "STAS_DBUS_POLICY_DIR" /* etc/dbus-1/system.d of the source tree */
+#define DF_ENV_DBUS_XML_DIR "STAS_DBUS_XML_DIR"	   /* src/dbus of the source tree */
+#define DF_ENV_KEEP	    "STAS_TEST_KEEP"	   /* set: keep the temporary directory */
 
 /* the host identity every case writes into sys.conf */
 #define DF_HOSTNQN "nqn.2014-08.org.nvmexpress:uuid:11111111-2222-3333-4444-555555555555"
@@ -69,7 +72,7 @@ typedef void (*DfCaseFunc)(DaemonFixture *f);
 typedef struct {
 	const char *name;
 	DfCaseFunc func;
-	/* FALSE: the bus config does not include the project's policy files */
+	/* TRUE: a bus that allows everything, without the project's policy files */
 	gboolean no_policy;
 } DfCase;
 
@@ -77,11 +80,11 @@ struct _DaemonFixture {
 	const DfCase *tcase;
 	gboolean passed;
 
-	char *dir;	/* the case's temporary directory */
-	char *run_dir;	/* RUNTIME_DIRECTORY */
+	char *dir;	 /* the case's temporary directory */
+	char *run_dir;	 /* RUNTIME_DIRECTORY */
 	char *rules_dir; /* STAS_TEST_UDEV_RULES_DIR */
-	char *nbft_dir; /* STAS_TEST_NBFT_DIR */
-	char *sysconf;	/* STAS_TEST_SYSCONF */
+	char *nbft_dir;	 /* STAS_TEST_NBFT_DIR */
+	char *sysconf;	 /* STAS_TEST_SYSCONF */
 	char *systemctl; /* STAS_TEST_SYSTEMCTL: records its argv into systemctl_log */
 	char *systemctl_log;
 
@@ -117,6 +120,9 @@ void df_write(DaemonFixture *f, const char *name, const char *content);
 void df_writef(DaemonFixture *f, const char *name, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 /* the content of a file, NULL if it cannot be read */
 char *df_read(const char *path);
+
+/* the case cannot run here: say why, clean up, exit 77 (meson: SKIP) */
+G_NORETURN void df_skip(DaemonFixture *f, const char *why);
 
 /* ---- the daemon under test ---- */
 
@@ -157,19 +163,18 @@ typedef gboolean (*DfCondition)(DaemonFixture *f, gpointer data);
 void df_iterate(DaemonFixture *f, guint ms);
 /*
  * iterate the main context until cond(f, data) holds: TRUE, or FALSE after
- * timeout seconds.  fails the case at once if the daemon dies meanwhile
- * (unless allow_exit).
+ * timeout seconds.  fails the case at once if the daemon dies meanwhile.
  */
 gboolean df_wait_until(DaemonFixture *f, DfCondition cond, gpointer data, double timeout);
 
 /* the same with an expression; fails the case with the expression's text */
 #define DF_ASSERT_EVENTUALLY(f, expr, timeout)                                                     \
 	do {                                                                                       \
-		gint64 df_end_ = g_get_monotonic_time() + (gint64)((timeout) * G_USEC_PER_SEC);    \
+		gint64 df_end_ = g_get_monotonic_time() + (gint64)((timeout)*G_USEC_PER_SEC);      \
 		while (!(expr)) {                                                                  \
 			df_check_alive(f);                                                         \
 			if (g_get_monotonic_time() > df_end_)                                      \
-				fail_msg("not true after %.1f s: %s", (double)(timeout), #expr);    \
+				fail_msg("not true after %.1f s: %s", (double)(timeout), #expr);   \
 			df_iterate(f, 20);                                                         \
 		}                                                                                  \
 	} while (0)
@@ -181,9 +186,11 @@ void df_check_alive(DaemonFixture *f);
 
 /* a request to fake-kerneld (args: a JSON object text from fmt); fails the case if refused */
 JsonObject *df_kernel(DaemonFixture *f, const char *op, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+/* the same when the response does not matter */
+void df_kernel_do(DaemonFixture *f, const char *op, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 /* the same, NULL and error if refused */
-JsonObject *df_kernel_try(DaemonFixture *f, GError **error, const char *op, const char *fmt,
-			  ...) G_GNUC_PRINTF(4, 5);
+JsonObject *df_kernel_try(DaemonFixture *f, GError **error, const char *op, const char *fmt, ...)
+	G_GNUC_PRINTF(4, 5);
 /* the controllers of the fake kernel (list-ctrls), a new reference */
 JsonArray *df_kernel_ctrls(DaemonFixture *f);
 /* the device of the fake controller connected to target traddr, NULL if none */
@@ -204,7 +211,5 @@ GStrv df_systemctl_calls(DaemonFixture *f);
 gboolean df_contains(const char *haystack, const char *needle);
 /* a JSON text parsed, failing the case if it is not JSON */
 JsonNode *df_parse_json(const char *text);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(DaemonFixture, g_free)
 
 G_END_DECLS

@@ -1,0 +1,924 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* the harness of the bus and integration tiers: bus, fake kernel, daemon, waits */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <glib/gstdio.h>
+
+#include "daemon-fixture.h"
+#include "fake-kernel-client.h"
+
+#define STAFD_BUS_NAME	  "org.nvmexpress.staf"
+#define START_TIMEOUT_SEC 10.0
+
+/*
+ * the logs of the running case, for the handler of meson's timeout signal:
+ * it can only use what is async-signal-safe, so plain arrays
+ */
+static char dump_paths[3][PATH_MAX];
+static char dump_dir[PATH_MAX];	    /* removed by the handler, unless kept */
+static volatile pid_t dump_pids[3]; /* daemon, fake-kerneld, dbus-daemon */
+
+static void
+dump_file(const char *label, const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd;
+
+	if (path[0] == '\0')
+		return;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	(void)!write(STDERR_FILENO, "\n---- ", 6);
+	(void)!write(STDERR_FILENO, label, strlen(label));
+	(void)!write(STDERR_FILENO, " ----\n", 6);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		(void)!write(STDERR_FILENO, buf, (size_t)n);
+	(void)!write(STDERR_FILENO, "---- end ----\n", 14);
+	close(fd);
+}
+
+static void
+dump_logs(void)
+{
+	dump_file("daemon log", dump_paths[0]);
+	dump_file("fake-kerneld log", dump_paths[1]);
+	dump_file("dbus-daemon log", dump_paths[2]);
+}
+
+static void
+on_fatal_signal(int sig)
+{
+	static const char msg[] = "\n*** test case killed (timeout?): logs follow\n";
+
+	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	for (int i = 0; i < 3; i++) {
+		if (dump_pids[i] > 0)
+			kill(dump_pids[i], SIGKILL);
+	}
+	dump_logs();
+	for (int i = 0; i < 3; i++) {
+		if (dump_pids[i] > 0)
+			waitpid(dump_pids[i], NULL, 0);
+	}
+	if (dump_dir[0] != '\0') {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			execl("/bin/rm", "rm", "-rf", "--one-file-system", dump_dir, (char *)NULL);
+			_exit(127);
+		}
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+remember_log(int slot, const char *path)
+{
+	g_strlcpy(dump_paths[slot], path ? path : "", sizeof(dump_paths[slot]));
+}
+
+static void
+remember_pid(int slot, GPid pid)
+{
+	dump_pids[slot] = pid;
+}
+
+/* ---- files ---------------------------------------------------------------- */
+
+char *
+df_path(DaemonFixture *f, const char *name)
+{
+	return g_build_filename(f->dir, name, NULL);
+}
+
+void
+df_write(DaemonFixture *f, const char *name, const char *content)
+{
+	g_autofree char *path = g_path_is_absolute(name) ? g_strdup(name) : df_path(f, name);
+	g_autoptr(GError) error = NULL;
+
+	if (!g_file_set_contents_full(path, content, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644,
+				      &error))
+		fail_msg("cannot write %s: %s", path, error->message);
+}
+
+void
+df_writef(DaemonFixture *f, const char *name, const char *fmt, ...)
+{
+	g_autofree char *content = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	content = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	df_write(f, name, content);
+}
+
+char *
+df_read(const char *path)
+{
+	char *content = NULL;
+
+	if (!g_file_get_contents(path, &content, NULL, NULL))
+		return NULL;
+	return content;
+}
+
+gboolean
+df_contains(const char *haystack, const char *needle)
+{
+	return haystack && needle && strstr(haystack, needle) != NULL;
+}
+
+JsonNode *
+df_parse_json(const char *text)
+{
+	g_autoptr(GError) error = NULL;
+	JsonNode *node = json_from_string(text, &error);
+
+	if (node == NULL)
+		fail_msg("not JSON (%s): %.300s", error ? error->message : "empty", text);
+	return node;
+}
+
+/* ---- processes ------------------------------------------------------------- */
+
+static void
+child_setup(gpointer data)
+{
+	gboolean isolate = GPOINTER_TO_INT(data);
+
+	/* nothing outlives a crashed or killed test */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (isolate)
+		(void)!unshare(CLONE_NEWNET);
+}
+
+/* can a child get a network namespace of its own?  (root, and a host that allows it) */
+static gboolean
+can_isolate_net(void)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(unshare(CLONE_NEWNET) == 0 ? 0 : 1);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return FALSE;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static int
+open_log(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		fail_msg("cannot open %s: %s", path, g_strerror(errno));
+	return fd;
+}
+
+static GPid
+spawn_logged(const char *const *argv, char **envp, const char *log, gboolean isolate)
+{
+	g_autoptr(GError) error = NULL;
+	int fd = open_log(log);
+	GPid pid = 0;
+	gboolean ok;
+
+	ok = g_spawn_async_with_fds(NULL, (char **)argv, envp, G_SPAWN_DO_NOT_REAP_CHILD,
+				    child_setup, GINT_TO_POINTER(isolate), &pid, -1, fd, fd,
+				    &error);
+	close(fd);
+	if (!ok)
+		fail_msg("cannot start %s: %s", argv[0], error->message);
+	return pid;
+}
+
+static void
+terminate(GPid *pid, double timeout)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)(timeout * G_USEC_PER_SEC);
+
+	if (*pid <= 0)
+		return;
+	kill(*pid, SIGTERM);
+	while (waitpid(*pid, NULL, WNOHANG) == 0) {
+		if (g_get_monotonic_time() > end) {
+			kill(*pid, SIGKILL);
+			waitpid(*pid, NULL, 0);
+			break;
+		}
+		g_usleep(10 * 1000);
+	}
+	g_spawn_close_pid(*pid);
+	*pid = 0;
+}
+
+static const char *
+env_path(const char *var)
+{
+	const char *v = g_getenv(var);
+
+	if (v == NULL || *v == '\0')
+		fail_msg("%s is not set (run the tests through meson)", var);
+	return v;
+}
+
+/* ---- the private bus ------------------------------------------------------- */
+
+/* the default policy of the system bus (dbus's system.conf): policy files open what they need */
+static const char system_bus_default_policy[] =
+	"  <policy context=\"default\">\n"
+	"    <allow user=\"*\"/>\n"
+	"    <deny own=\"*\"/>\n"
+	"    <deny send_type=\"method_call\"/>\n"
+	"    <allow send_type=\"signal\"/>\n"
+	"    <allow send_requested_reply=\"true\" send_type=\"method_return\"/>\n"
+	"    <allow send_requested_reply=\"true\" send_type=\"error\"/>\n"
+	"    <allow receive_type=\"method_call\"/>\n"
+	"    <allow receive_type=\"method_return\"/>\n"
+	"    <allow receive_type=\"error\"/>\n"
+	"    <allow receive_type=\"signal\"/>\n"
+	"    <allow send_destination=\"org.freedesktop.DBus\"\n"
+	"           send_interface=\"org.freedesktop.DBus\"/>\n"
+	"    <allow send_destination=\"org.freedesktop.DBus\"\n"
+	"           send_interface=\"org.freedesktop.DBus.Introspectable\"/>\n"
+	"    <allow send_destination=\"org.freedesktop.DBus\"\n"
+	"           send_interface=\"org.freedesktop.DBus.Properties\"/>\n"
+	"    <deny send_destination=\"org.freedesktop.DBus\"\n"
+	"          send_interface=\"org.freedesktop.DBus\"\n"
+	"          send_member=\"UpdateActivationEnvironment\"/>\n"
+	"  </policy>\n";
+
+/* without the project's policy files: anything goes, only the daemon's own checks remain */
+static const char allow_all_policy[] = "  <policy context=\"default\">\n"
+				       "    <allow user=\"*\"/>\n"
+				       "    <allow own=\"*\"/>\n"
+				       "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
+				       "    <allow eavesdrop=\"true\"/>\n"
+				       "  </policy>\n";
+
+static char *
+bus_config(DaemonFixture *f, const char *socket)
+{
+	GString *s = g_string_new(NULL);
+
+	g_string_append_printf(s,
+			       "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus "
+			       "Configuration 1.0//EN\"\n"
+			       " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+			       "<busconfig>\n"
+			       "  <type>system</type>\n"
+			       "  <listen>unix:path=%s</listen>\n"
+			       "  <auth>EXTERNAL</auth>\n",
+			       socket);
+	if (f->tcase->no_policy) {
+		g_string_append(s, allow_all_policy);
+	} else {
+		g_string_append(s, system_bus_default_policy);
+		g_string_append_printf(s, "  <includedir>%s</includedir>\n",
+				       env_path(DF_ENV_POLICY_DIR));
+	}
+	g_string_append(s, "</busconfig>\n");
+	return g_string_free(s, FALSE);
+}
+
+static void
+start_bus(DaemonFixture *f)
+{
+	g_autofree char *socket = df_path(f, "bus.sock");
+	g_autofree char *config = bus_config(f, socket);
+	g_autofree char *config_path = df_path(f, "bus.conf");
+	g_autofree char *config_arg = NULL;
+	g_autofree char *dbus_daemon = g_find_program_in_path("dbus-daemon");
+	gint64 end = g_get_monotonic_time() + (gint64)(START_TIMEOUT_SEC * G_USEC_PER_SEC);
+	g_autoptr(GError) error = NULL;
+
+	if (dbus_daemon == NULL)
+		fail_msg("dbus-daemon not found (package dbus-daemon)");
+	df_write(f, config_path, config);
+	config_arg = g_strconcat("--config-file=", config_path, NULL);
+	f->bus_address = g_strconcat("unix:path=", socket, NULL);
+	f->bus_log = df_path(f, "dbus-daemon.log");
+	remember_log(2, f->bus_log);
+	f->bus_pid = spawn_logged(
+		(const char *const[]){dbus_daemon, config_arg, "--nofork", "--nopidfile", NULL},
+		NULL, f->bus_log, FALSE);
+	remember_pid(2, f->bus_pid);
+	for (;;) {
+		g_clear_error(&error);
+		f->bus = g_dbus_connection_new_for_address_sync(
+			f->bus_address,
+			G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+				G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+			NULL, NULL, &error);
+		if (f->bus != NULL)
+			break;
+		if (waitpid(f->bus_pid, NULL, WNOHANG) != 0 || g_get_monotonic_time() > end)
+			fail_msg("the private dbus-daemon did not start: %s", error->message);
+		g_usleep(20 * 1000);
+	}
+	g_dbus_connection_set_exit_on_close(f->bus, FALSE);
+}
+
+/* ---- the fake kernel ------------------------------------------------------- */
+
+static void
+start_kernel(DaemonFixture *f)
+{
+	const char *kerneld = env_path(DF_ENV_KERNELD);
+	gint64 end = g_get_monotonic_time() + (gint64)(START_TIMEOUT_SEC * G_USEC_PER_SEC);
+
+	f->kernel_socket = df_path(f, "kernel.sock");
+	f->kernel_log = df_path(f, "fake-kerneld.log");
+	remember_log(1, f->kernel_log);
+	f->kernel_pid = spawn_logged((const char *const[]){kerneld, "--socket", f->kernel_socket,
+							   "--die-with-parent", NULL},
+				     NULL, f->kernel_log, FALSE);
+	remember_pid(1, f->kernel_pid);
+	for (;;) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(JsonObject) pong = fk_client_call(f->kernel_socket, "ping", NULL, &error);
+
+		if (pong != NULL)
+			return;
+		if (waitpid(f->kernel_pid, NULL, WNOHANG) != 0 || g_get_monotonic_time() > end)
+			fail_msg("fake-kerneld did not start: %s", error->message);
+		g_usleep(20 * 1000);
+	}
+}
+
+static JsonObject *G_GNUC_PRINTF(4, 0)
+	kernel_vcall(DaemonFixture *f, GError **error, const char *op, const char *fmt, va_list ap)
+{
+	g_autofree char *args = fmt ? g_strdup_vprintf(fmt, ap) : NULL;
+
+	return fk_client_call(f->kernel_socket, op, args, error);
+}
+
+JsonObject *
+df_kernel_try(DaemonFixture *f, GError **error, const char *op, const char *fmt, ...)
+{
+	JsonObject *resp;
+	va_list ap;
+
+	va_start(ap, fmt);
+	resp = kernel_vcall(f, error, op, fmt, ap);
+	va_end(ap);
+	return resp;
+}
+
+JsonObject *
+df_kernel(DaemonFixture *f, const char *op, const char *fmt, ...)
+{
+	g_autoptr(GError) error = NULL;
+	JsonObject *resp;
+	va_list ap;
+
+	va_start(ap, fmt);
+	resp = kernel_vcall(f, &error, op, fmt, ap);
+	va_end(ap);
+	if (resp == NULL)
+		fail_msg("fake kernel request %s refused: %s", op, error->message);
+	return resp;
+}
+
+void
+df_kernel_do(DaemonFixture *f, const char *op, const char *fmt, ...)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) resp = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	resp = kernel_vcall(f, &error, op, fmt, ap);
+	va_end(ap);
+	if (resp == NULL)
+		fail_msg("fake kernel request %s refused: %s", op, error->message);
+}
+
+JsonArray *
+df_kernel_ctrls(DaemonFixture *f)
+{
+	g_autoptr(JsonObject) resp = df_kernel(f, "list-ctrls", NULL);
+	JsonArray *ctrls = fk_get_array(resp, "ctrls");
+
+	return ctrls ? json_array_ref(ctrls) : json_array_new();
+}
+
+/* the value of key in a sysfs "address" string (traddr=...,trsvcid=...) */
+static char *
+address_field(const char *address, const char *key)
+{
+	g_auto(GStrv) parts = g_strsplit(address ? address : "", ",", -1);
+	gsize len = strlen(key);
+
+	for (guint i = 0; parts[i] != NULL; i++) {
+		if (strncmp(parts[i], key, len) == 0 && parts[i][len] == '=')
+			return g_strdup(parts[i] + len + 1);
+	}
+	return NULL;
+}
+
+char *
+df_kernel_device_of(DaemonFixture *f, const char *traddr)
+{
+	g_autoptr(JsonArray) ctrls = df_kernel_ctrls(f);
+
+	for (guint i = 0; i < json_array_get_length(ctrls); i++) {
+		JsonObject *c = json_array_get_object_element(ctrls, i);
+		g_autofree char *addr = address_field(fk_get_str(c, "address"), "traddr");
+
+		if (g_strcmp0(addr, traddr) == 0)
+			return g_strdup(fk_get_str(c, "device"));
+	}
+	return NULL;
+}
+
+JsonObject *
+df_kernel_target(DaemonFixture *f, const char *name)
+{
+	g_autoptr(JsonObject) resp = df_kernel(f, "list-targets", NULL);
+	JsonArray *targets = fk_get_array(resp, "targets");
+
+	for (guint i = 0; targets && i < json_array_get_length(targets); i++) {
+		JsonObject *t = json_array_get_object_element(targets, i);
+
+		if (g_strcmp0(fk_get_str(t, "name"), name) == 0)
+			return json_object_ref(t);
+	}
+	return NULL;
+}
+
+gint64
+df_kernel_stat(DaemonFixture *f, const char *op)
+{
+	g_autoptr(JsonObject) resp = df_kernel(f, "stats", NULL);
+	JsonObject *stats = fk_get_obj(resp, "stats");
+
+	return stats ? fk_get_int(stats, op, 0) : 0;
+}
+
+/* ---- the daemon ------------------------------------------------------------ */
+
+static void
+on_daemon_exit(GPid pid, int status, gpointer data)
+{
+	DaemonFixture *f = data;
+
+	if (pid != f->daemon_pid)
+		return;
+	f->daemon_exited = TRUE;
+	f->daemon_status = status;
+	f->daemon_watch = 0;
+	remember_pid(0, 0);
+	g_spawn_close_pid(pid);
+}
+
+static char **
+daemon_environ(DaemonFixture *f)
+{
+	char **env = g_get_environ();
+	static const char *const unset[] = {"NOTIFY_SOCKET", "LISTEN_FDS",
+					    "LISTEN_PID",    "JOURNAL_STREAM",
+					    "INVOCATION_ID", "DBUS_SESSION_BUS_ADDRESS"};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(unset); i++)
+		env = g_environ_unsetenv(env, unset[i]);
+	env = g_environ_setenv(env, "DBUS_SYSTEM_BUS_ADDRESS", f->bus_address, TRUE);
+	env = g_environ_setenv(env, "STAS_FAKE_KERNEL", f->kernel_socket, TRUE);
+	env = g_environ_setenv(env, "RUNTIME_DIRECTORY", f->run_dir, TRUE);
+	env = g_environ_setenv(env, "STAS_TEST_SYSCONF", f->sysconf, TRUE);
+	env = g_environ_setenv(env, "STAS_TEST_NBFT_DIR", f->nbft_dir, TRUE);
+	env = g_environ_setenv(env, "STAS_TEST_UDEV_RULES_DIR", f->rules_dir, TRUE);
+	env = g_environ_setenv(env, "STAS_TEST_SYSTEMCTL", f->systemctl, TRUE);
+	return env;
+}
+
+void
+df_start_daemon(DaemonFixture *f, const char *name, const char *program, const char *const *args)
+{
+	g_auto(GStrv) env = daemon_environ(f);
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autofree char *header = NULL;
+	g_autofree char *log_name = g_strconcat(name, ".log", NULL);
+	int fd;
+
+	if (f->daemon_pid != 0 && !f->daemon_exited)
+		fail_msg("%s is already running", name);
+	g_free(f->daemon_name);
+	f->daemon_name = g_strdup(name);
+	g_free(f->daemon_log);
+	f->daemon_log = df_path(f, log_name);
+	remember_log(0, f->daemon_log);
+	f->daemon_starts++;
+	header = g_strdup_printf("==== %s start #%u ====\n", name, f->daemon_starts);
+	fd = open_log(f->daemon_log);
+	(void)!write(fd, header, strlen(header));
+	close(fd);
+
+	g_ptr_array_add(argv, (gpointer)program);
+	for (guint i = 0; args && args[i]; i++)
+		g_ptr_array_add(argv, (gpointer)args[i]);
+	g_ptr_array_add(argv, NULL);
+	f->daemon_exited = FALSE;
+	f->daemon_status = 0;
+	f->daemon_pid =
+		spawn_logged((const char *const *)argv->pdata, env, f->daemon_log, f->net_isolated);
+	remember_pid(0, f->daemon_pid);
+	f->daemon_watch = g_child_watch_add(f->daemon_pid, on_daemon_exit, f);
+}
+
+void
+df_start_stafd(DaemonFixture *f)
+{
+	g_autofree char *conf = df_path(f, "stafd.conf");
+
+	df_start_daemon(f, "stafd", env_path(DF_ENV_STAFD),
+			(const char *const[]){"-f", conf, NULL});
+	df_wait_name(f, STAFD_BUS_NAME, DF_TIMEOUT_SEC);
+}
+
+gboolean
+df_daemon_running(DaemonFixture *f)
+{
+	return f->daemon_pid != 0 && !f->daemon_exited;
+}
+
+static char *
+describe_status(int status)
+{
+	if (WIFEXITED(status))
+		return g_strdup_printf("exit status %d", WEXITSTATUS(status));
+	if (WIFSIGNALED(status))
+		return g_strdup_printf("killed by signal %d (%s)", WTERMSIG(status),
+				       g_strsignal(WTERMSIG(status)));
+	return g_strdup_printf("wait status 0x%x", status);
+}
+
+void
+df_check_alive(DaemonFixture *f)
+{
+	g_autofree char *how = NULL;
+
+	if (f->daemon_pid == 0 || !f->daemon_exited)
+		return;
+	how = describe_status(f->daemon_status);
+	fail_msg("%s exited unexpectedly: %s", f->daemon_name, how);
+}
+
+void
+df_signal(DaemonFixture *f, int sig)
+{
+	if (!df_daemon_running(f))
+		fail_msg("cannot send signal %d: %s is not running", sig,
+			 f->daemon_name ? f->daemon_name : "the daemon");
+	if (kill(f->daemon_pid, sig) != 0)
+		fail_msg("kill(%d): %s", sig, g_strerror(errno));
+}
+
+int
+df_wait_exit(DaemonFixture *f, double timeout)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)(timeout * G_USEC_PER_SEC);
+
+	while (!f->daemon_exited) {
+		if (g_get_monotonic_time() > end)
+			fail_msg("%s did not exit within %.1f s", f->daemon_name, timeout);
+		df_iterate(f, 20);
+	}
+	f->daemon_pid = 0;
+	return f->daemon_status;
+}
+
+void
+df_stop_daemon(DaemonFixture *f)
+{
+	g_autofree char *how = NULL;
+	int status;
+
+	df_signal(f, SIGTERM);
+	status = df_wait_exit(f, DF_TIMEOUT_SEC);
+	how = describe_status(status);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("%s did not stop cleanly: %s", f->daemon_name, how);
+}
+
+char *
+df_daemon_log(DaemonFixture *f)
+{
+	char *log = f->daemon_log ? df_read(f->daemon_log) : NULL;
+
+	return log ? log : g_strdup("");
+}
+
+gboolean
+df_log_contains(DaemonFixture *f, const char *text)
+{
+	g_autofree char *log = df_daemon_log(f);
+
+	return df_contains(log, text);
+}
+
+guint
+df_log_count(DaemonFixture *f, const char *text)
+{
+	g_autofree char *log = df_daemon_log(f);
+	guint n = 0;
+
+	for (const char *p = strstr(log, text); p && *text; p = strstr(p + strlen(text), text))
+		n++;
+	return n;
+}
+
+/* ---- the bus name ---------------------------------------------------------- */
+
+gboolean
+df_name_has_owner(DaemonFixture *f, const char *name)
+{
+	g_autoptr(GVariant) reply = NULL;
+	gboolean has = FALSE;
+
+	reply = g_dbus_connection_call_sync(f->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+					    "org.freedesktop.DBus", "NameHasOwner",
+					    g_variant_new("(s)", name), G_VARIANT_TYPE("(b)"),
+					    G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL);
+	if (reply)
+		g_variant_get(reply, "(b)", &has);
+	return has;
+}
+
+void
+df_wait_name(DaemonFixture *f, const char *name, double timeout)
+{
+	DF_ASSERT_EVENTUALLY(f, df_name_has_owner(f, name), timeout);
+}
+
+/* ---- waiting --------------------------------------------------------------- */
+
+static gboolean
+on_tick(gpointer data)
+{
+	*(gboolean *)data = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+void
+df_iterate(DaemonFixture *f, guint ms)
+{
+	gboolean done = FALSE;
+	guint id = g_timeout_add(ms, on_tick, &done);
+
+	while (!done)
+		g_main_context_iteration(NULL, TRUE);
+	(void)id;
+}
+
+gboolean
+df_wait_until(DaemonFixture *f, DfCondition cond, gpointer data, double timeout)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)(timeout * G_USEC_PER_SEC);
+
+	while (!cond(f, data)) {
+		df_check_alive(f);
+		if (g_get_monotonic_time() > end)
+			return FALSE;
+		df_iterate(f, 20);
+	}
+	return TRUE;
+}
+
+/* ---- systemctl ------------------------------------------------------------- */
+
+GStrv
+df_systemctl_calls(DaemonFixture *f)
+{
+	g_autofree char *log = df_read(f->systemctl_log);
+	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+	g_auto(GStrv) lines = g_strsplit(log ? log : "", "\n", -1);
+
+	for (guint i = 0; lines[i]; i++) {
+		if (*lines[i] != '\0')
+			g_strv_builder_add(b, lines[i]);
+	}
+	return g_strv_builder_end(b);
+}
+
+/* ---- a case ---------------------------------------------------------------- */
+
+static void
+make_dir(const char *path)
+{
+	if (g_mkdir(path, 0755) != 0)
+		fail_msg("cannot create %s: %s", path, g_strerror(errno));
+}
+
+static void
+fixture_init(DaemonFixture *f)
+{
+	g_autoptr(GError) error = NULL;
+
+	f->dir = g_dir_make_tmp("stas-test-XXXXXX", &error);
+	if (f->dir == NULL)
+		fail_msg("cannot create a temporary directory: %s", error->message);
+	if (g_getenv(DF_ENV_KEEP) == NULL || *g_getenv(DF_ENV_KEEP) == '\0')
+		g_strlcpy(dump_dir, f->dir, sizeof(dump_dir));
+	/* an unprivileged client (bus tier) must reach the bus socket in it */
+	if (chmod(f->dir, 0755) != 0)
+		fail_msg("chmod %s: %s", f->dir, g_strerror(errno));
+	f->run_dir = df_path(f, "run");
+	f->rules_dir = df_path(f, "rules.d");
+	f->nbft_dir = df_path(f, "nbft");
+	f->sysconf = df_path(f, "sys.conf");
+	f->systemctl = df_path(f, "systemctl");
+	f->systemctl_log = df_path(f, "systemctl.log");
+	make_dir(f->nbft_dir);
+	/* RUNTIME_DIRECTORY exists under systemd; the rules dir is stafd's to create */
+	if (g_mkdir(f->run_dir, 0700) != 0)
+		fail_msg("cannot create %s: %s", f->run_dir, g_strerror(errno));
+	df_writef(f, f->sysconf, "[Host]\nnqn=%s\nid=%s\n", DF_HOSTNQN, DF_HOSTID);
+	df_writef(f, f->systemctl, "#!/bin/sh\nprintf '%%s\\n' \"$*\" >> '%s'\n", f->systemctl_log);
+	if (chmod(f->systemctl, 0755) != 0)
+		fail_msg("chmod %s: %s", f->systemctl, g_strerror(errno));
+	f->net_isolated = can_isolate_net();
+	start_bus(f);
+	start_kernel(f);
+}
+
+static void
+fixture_free(DaemonFixture *f)
+{
+	const char *keep = g_getenv(DF_ENV_KEEP);
+
+	if (f->daemon_pid != 0 && !f->daemon_exited) {
+		if (f->daemon_watch)
+			g_source_remove(f->daemon_watch);
+		terminate(&f->daemon_pid, DF_TIMEOUT_SEC);
+	}
+	if (!f->passed)
+		dump_logs();
+	g_clear_object(&f->bus);
+	terminate(&f->kernel_pid, 5);
+	terminate(&f->bus_pid, 5);
+	if (f->dir && (keep == NULL || *keep == '\0')) {
+		const char *argv[] = {"rm", "-rf", "--one-file-system", f->dir, NULL};
+
+		g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+			     NULL, NULL);
+	} else if (f->dir) {
+		fprintf(stderr, "kept %s\n", f->dir);
+	}
+	for (int i = 0; i < 3; i++) {
+		remember_log(i, NULL);
+		remember_pid(i, 0);
+	}
+	dump_dir[0] = '\0';
+	g_free(f->dir);
+	g_free(f->run_dir);
+	g_free(f->rules_dir);
+	g_free(f->nbft_dir);
+	g_free(f->sysconf);
+	g_free(f->systemctl);
+	g_free(f->systemctl_log);
+	g_free(f->bus_address);
+	g_free(f->bus_log);
+	g_free(f->kernel_socket);
+	g_free(f->kernel_log);
+	g_free(f->daemon_name);
+	g_free(f->daemon_log);
+	g_free(f);
+}
+
+void
+df_skip(DaemonFixture *f, const char *why)
+{
+	printf("SKIP %s: %s\n", f->tcase->name, why);
+	fflush(stdout);
+	f->passed = TRUE;
+	fixture_free(f);
+	exit(77);
+}
+
+static int
+case_setup(void **state)
+{
+	DaemonFixture *f = g_new0(DaemonFixture, 1);
+
+	f->tcase = *state;
+	*state = f;
+	return 0;
+}
+
+static int
+case_teardown(void **state)
+{
+	fixture_free(*state);
+	return 0;
+}
+
+/* the case runs here so that the teardown knows whether it reached its end */
+static void
+case_run(void **state)
+{
+	DaemonFixture *f = *state;
+
+	fixture_init(f);
+	f->tcase->func(f);
+	f->passed = TRUE;
+}
+
+/* meson's list of cases (argv) and the program's must agree */
+static int
+check_cases(int argc, char **argv, const DfCase *cases, gsize n)
+{
+	int bad = 0;
+
+	for (gsize i = 0; i < n; i++) {
+		gboolean found = FALSE;
+
+		for (int j = 0; j < argc; j++)
+			found = found || g_str_equal(argv[j], cases[i].name);
+		if (!found) {
+			fprintf(stderr, "case %s is not registered with meson\n", cases[i].name);
+			bad = 1;
+		}
+	}
+	for (int j = 0; j < argc; j++) {
+		gboolean found = FALSE;
+
+		for (gsize i = 0; i < n; i++)
+			found = found || g_str_equal(argv[j], cases[i].name);
+		if (!found) {
+			fprintf(stderr, "meson names case %s, which does not exist\n", argv[j]);
+			bad = 1;
+		}
+	}
+	if (!bad)
+		printf("%" G_GSIZE_FORMAT " cases, all registered\n", n);
+	return bad;
+}
+
+int
+df_main(int argc, char **argv, const DfCase *cases, gsize n_cases)
+{
+	const char *only = NULL;
+	g_autofree struct CMUnitTest *tests = g_new0(struct CMUnitTest, n_cases);
+	g_autofree char *group = g_path_get_basename(argv[0]);
+	gsize n = 0;
+
+	if (argc == 2 && g_str_equal(argv[1], "--list")) {
+		for (gsize i = 0; i < n_cases; i++)
+			printf("%s\n", cases[i].name);
+		return 0;
+	}
+	if (argc >= 2 && g_str_equal(argv[1], "--check-cases"))
+		return check_cases(argc - 2, argv + 2, cases, n_cases);
+	if (argc == 3 && g_str_equal(argv[1], "--case"))
+		only = argv[2];
+	else if (argc != 1) {
+		fprintf(stderr, "usage: %s [--case NAME | --list | --check-cases NAME...]\n",
+			argv[0]);
+		return 2;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "%s: the daemons under test need root\n", argv[0]);
+		return 1;
+	}
+	for (gsize i = 0; i < n_cases; i++) {
+		if (only && !g_str_equal(only, cases[i].name))
+			continue;
+		tests[n].name = cases[i].name;
+		tests[n].test_func = case_run;
+		tests[n].setup_func = case_setup;
+		tests[n].teardown_func = case_teardown;
+		tests[n].initial_state = (void *)&cases[i];
+		n++;
+	}
+	if (n == 0) {
+		fprintf(stderr, "no case named %s\n", only);
+		return 2;
+	}
+	signal(SIGTERM, on_fatal_signal);
+	signal(SIGINT, on_fatal_signal);
+	signal(SIGPIPE, SIG_IGN);
+	return _cmocka_run_group_tests(group, tests, n, NULL, NULL);
+}
