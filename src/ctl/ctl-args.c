@@ -88,8 +88,8 @@ option_usage(const CtlOption *o)
 {
 	g_autofree char *name = o->short_name ? g_strdup_printf("-%c", o->short_name)
 					      : g_strdup_printf("--%s", o->long_name);
-	g_autofree char *part = o->metavar ? g_strdup_printf("%s %s", name, o->metavar)
-					   : g_steal_pointer(&name);
+	g_autofree char *part =
+		o->metavar ? g_strdup_printf("%s %s", name, o->metavar) : g_steal_pointer(&name);
 
 	return o->required ? g_steal_pointer(&part) : g_strdup_printf("[%s]", part);
 }
@@ -327,15 +327,14 @@ print_help(const Parser *p, FILE *out)
 void
 ctl_args_print_usage(const CtlParserSpec *spec, FILE *out)
 {
-	Parser p = { (char *)spec->prog, spec->description, spec->options, NULL, NULL,
-		     spec->commands };
+	Parser p = {(char *)spec->prog, spec->description, spec->options, NULL, NULL,
+		    spec->commands};
 	g_autofree char *usage = format_usage(&p, help_width());
 
 	fputs(usage, out);
 }
 
-static void G_GNUC_PRINTF(3, 4)
-parser_error(const Parser *p, FILE *err, const char *fmt, ...)
+static void G_GNUC_PRINTF(3, 4) parser_error(const Parser *p, FILE *err, const char *fmt, ...)
 {
 	g_autofree char *usage = format_usage(p, help_width());
 	g_autofree char *msg = NULL;
@@ -482,8 +481,9 @@ store_value(State *st, const CtlOption *o, const char *value)
 
 			g_string_append_printf(choices, "%s%s", i ? ", " : "", c);
 		}
-		parser_error(st->parser, st->err, "argument %s: invalid choice: %s (choose from %s)",
-			     name, rep, choices->str);
+		parser_error(st->parser, st->err,
+			     "argument %s: invalid choice: %s (choose from %s)", name, rep,
+			     choices->str);
 		return fail(st);
 	}
 	g_hash_table_insert(st->values, g_strdup(o->long_name), g_strdup(value));
@@ -523,8 +523,8 @@ consume_option(State *st, ArgMatch *m, int argc, char **argv, int *i)
 			    !looks_like_option(st->parser, argv[*i + 1]))
 				explicit_value = argv[++*i];
 			if (explicit_value == NULL) {
-				parser_error(st->parser, st->err, "argument %s: expected one argument",
-					     name);
+				parser_error(st->parser, st->err,
+					     "argument %s: expected one argument", name);
 				return fail(st);
 			}
 			return store_value(st, o, explicit_value);
@@ -538,7 +538,7 @@ consume_option(State *st, ArgMatch *m, int argc, char **argv, int *i)
 			const CtlOption *next;
 			gboolean short_form;
 
-			next = find_exact(st->parser, (char[]){ '-', explicit_value[0], 0 }, 2,
+			next = find_exact(st->parser, (char[]){'-', explicit_value[0], 0}, 2,
 					  &short_form);
 			if (next) {
 				if (o == &help_option) {
@@ -580,8 +580,7 @@ check_required(State *st)
 				       st->parser->positional);
 	if (missing->len == 0)
 		return TRUE;
-	parser_error(st->parser, st->err, "the following arguments are required: %s",
-		     missing->str);
+	parser_error(st->parser, st->err, "the following arguments are required: %s", missing->str);
 	return fail(st);
 }
 
@@ -595,7 +594,7 @@ parse_level(State *st, int argc, char **argv, int start, int *command_index)
 	gboolean only_positional = FALSE;
 
 	for (int i = start; i < argc; i++) {
-		ArgMatch m = { 0 };
+		ArgMatch m = {0};
 		g_autofree char *matches = NULL;
 
 		if (!only_positional && g_str_equal(argv[i], "--")) {
@@ -671,7 +670,7 @@ parse_command(State *top_st, CtlArgs *args, int argc, char **argv, int index)
 {
 	g_autofree char *prog = g_strdup_printf("%s %s", top_st->parser->prog, argv[index]);
 	const CtlCommandSpec *c = find_command(top_st->parser->commands, argv[index]);
-	Parser sub = { 0 };
+	Parser sub = {0};
 	State st = *top_st;
 
 	if (c == NULL) {
@@ -695,9 +694,9 @@ ctl_args_parse(const CtlParserSpec *spec, int argc, char **argv, FILE *out, FILE
 {
 	g_autoptr(CtlArgs) args = g_new0(CtlArgs, 1);
 	g_autoptr(GPtrArray) extras = g_ptr_array_new();
-	Parser top = { (char *)spec->prog, spec->description, spec->options, NULL, NULL,
-		       spec->commands };
-	State st = { &top, NULL, NULL, extras, out, err, exit_status };
+	Parser top = {(char *)spec->prog, spec->description, spec->options, NULL, NULL,
+		      spec->commands};
+	State st = {&top, NULL, NULL, extras, out, err, exit_status};
 	int command_index = -1;
 
 	*exit_status = 0;

@@ -21,11 +21,11 @@ G_BEGIN_DECLS
 #define CTL_EXIT_USAGE 2
 
 typedef struct {
-	char short_name;	     /* 0: long only */
-	const char *long_name;	     /* without "--"; NULL ends a table */
-	const char *metavar;	     /* NULL: a flag without value */
+	char short_name;       /* 0: long only */
+	const char *long_name; /* without "--"; NULL ends a table */
+	const char *metavar;   /* NULL: a flag without value */
 	const char *help;
-	const char *const *choices;  /* NULL-terminated, or NULL for any value */
+	const char *const *choices; /* NULL-terminated, or NULL for any value */
 	gboolean required;
 } CtlOption;
 

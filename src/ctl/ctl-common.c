@@ -133,8 +133,7 @@ ctl_controller_id_from_object(JsonObject *controller, CtlControllerId *id)
 	id->traddr = json_object_get_string_member_with_default(controller, "traddr", "");
 	id->trsvcid = json_object_get_string_member_with_default(controller, "trsvcid", "");
 	id->subsysnqn = json_object_get_string_member_with_default(controller, "subsysnqn", "");
-	id->host_traddr =
-		json_object_get_string_member_with_default(controller, "host-traddr", "");
+	id->host_traddr = json_object_get_string_member_with_default(controller, "host-traddr", "");
 	id->host_iface = json_object_get_string_member_with_default(controller, "host-iface", "");
 	id->host_nqn = json_object_get_string_member_with_default(controller, "host-nqn", "");
 }
@@ -156,20 +155,18 @@ set_tron(Ctl *ctl, gboolean on, GError **error)
 
 	if (debug == NULL)
 		return NULL;
-	set = g_dbus_connection_call_sync(ctl->connection, ctl->tool->bus_name,
-					  ctl->tool->object_path, "org.freedesktop.DBus.Properties",
-					  "Set",
-					  g_variant_new("(ssv)", iface, "tron",
-							g_variant_new_boolean(on)),
-					  NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, error);
+	set = g_dbus_connection_call_sync(
+		ctl->connection, ctl->tool->bus_name, ctl->tool->object_path,
+		"org.freedesktop.DBus.Properties", "Set",
+		g_variant_new("(ssv)", iface, "tron", g_variant_new_boolean(on)), NULL,
+		G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, error);
 	ctl->bus_failed |= set == NULL;
 	if (set == NULL)
 		return NULL;
-	get = g_dbus_connection_call_sync(ctl->connection, ctl->tool->bus_name,
-					  ctl->tool->object_path, "org.freedesktop.DBus.Properties",
-					  "Get", g_variant_new("(ss)", iface, "tron"),
-					  G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
-					  NULL, error);
+	get = g_dbus_connection_call_sync(
+		ctl->connection, ctl->tool->bus_name, ctl->tool->object_path,
+		"org.freedesktop.DBus.Properties", "Get", g_variant_new("(ss)", iface, "tron"),
+		G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, error);
 	ctl->bus_failed |= get == NULL;
 	if (get == NULL)
 		return NULL;
@@ -228,8 +225,7 @@ call_string(Ctl *ctl, GDBusProxy *proxy, const char *method, GVariant *params, G
 
 /* upstream: controller.update(json.loads(controller_info(...))) */
 static gboolean
-merge_controller_info(Ctl *ctl, JsonObject *controller, const CtlControllerId *id,
-		      GError **error)
+merge_controller_info(Ctl *ctl, JsonObject *controller, const CtlControllerId *id, GError **error)
 {
 	g_autofree char *json = NULL;
 	g_autoptr(JsonNode) info = NULL;

@@ -62,14 +62,19 @@ typedef struct {
 } CtlTool;
 
 /* the flags every proxy of the tools is made with */
-#define CTL_PROXY_FLAGS                                                                       \
-	(G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES | G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS | \
+#define CTL_PROXY_FLAGS                                                                            \
+	(G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES | G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS |   \
 	 G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START)
 
 /* the options every command has */
-#define CTL_OPTION_JSON { 0, "json", NULL, "Print the output as JSON", NULL, FALSE }
-#define CTL_OPTION_DETAILED                                                           \
-	{ 'd', "detailed", NULL, "Print detailed info (default: \"False\")", NULL, FALSE }
+#define CTL_OPTION_JSON                                                                            \
+	{                                                                                          \
+		0, "json", NULL, "Print the output as JSON", NULL, FALSE                           \
+	}
+#define CTL_OPTION_DETAILED                                                                        \
+	{                                                                                          \
+		'd', "detailed", NULL, "Print detailed info (default: \"False\")", NULL, FALSE     \
+	}
 
 /* parse, run, print; returns the exit status */
 int ctl_main(const CtlTool *tool, int argc, char **argv);

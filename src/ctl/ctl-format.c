@@ -432,8 +432,8 @@ pprint_list(Printer *p, JsonArray *array, glong indent, glong allowance, int lev
 			g_string_append_c(p->out, ',');
 			write_newline_indent(p, indent);
 		}
-		format_node(p, json_array_get_element(array, i), indent,
-			    i + 1 == n ? allowance : 1, level);
+		format_node(p, json_array_get_element(array, i), indent, i + 1 == n ? allowance : 1,
+			    level);
 	}
 	g_string_append_c(p->out, ']');
 }
@@ -462,7 +462,7 @@ split_lines(const PyStr *s)
 		start = i + 1;
 	}
 	if (start < s->n) {
-		Range r = { start, s->n };
+		Range r = {start, s->n};
 
 		g_array_append_val(lines, r);
 	}
@@ -477,7 +477,7 @@ split_words(const PyStr *s, Range line)
 	gsize i = line.a;
 
 	while (i < line.b) {
-		Range r = { i, 0 };
+		Range r = {i, 0};
 
 		while (i < line.b && !py_isspace(s->cp[i]))
 			i++;
@@ -495,7 +495,7 @@ chunk_line(const PyStr *s, Range line, gboolean last_line, glong max_width, glon
 	   GArray *chunks)
 {
 	g_autoptr(GArray) parts = split_words(s, line);
-	Range current = { line.a, line.a };
+	Range current = {line.a, line.a};
 
 	for (guint j = 0; j < parts->len; j++) {
 		Range part = g_array_index(parts, Range, j);
@@ -577,7 +577,8 @@ format_node(Printer *p, JsonNode *node, glong indent, glong allowance, int level
 			pprint_list(p, json_node_get_array(node), indent, allowance, level + 1);
 			return;
 		}
-		if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING) {
+		if (JSON_NODE_HOLDS_VALUE(node) &&
+		    json_node_get_value_type(node) == G_TYPE_STRING) {
 			pprint_str(p, json_node_get_string(node), indent, allowance, level + 1);
 			return;
 		}
@@ -588,7 +589,7 @@ format_node(Printer *p, JsonNode *node, glong indent, glong allowance, int level
 char *
 ctl_format_pretty(JsonNode *node, int width)
 {
-	Printer p = { g_string_new(NULL), width };
+	Printer p = {g_string_new(NULL), width};
 
 	format_node(&p, node, 0, 0, 0);
 	return g_string_free(p.out, FALSE);
@@ -669,7 +670,8 @@ json_append_node(GString *out, JsonNode *node, int indent)
 		}
 		g_string_append_c(out, '{');
 		for (GList *l = keys; l; l = l->next) {
-			g_string_append_printf(out, "%s\n%*s", l == keys ? "" : ",", indent + 2, "");
+			g_string_append_printf(out, "%s\n%*s", l == keys ? "" : ",", indent + 2,
+					       "");
 			json_append_string(out, l->data);
 			g_string_append(out, ": ");
 			json_append_node(out, json_object_get_member(object, l->data), indent + 2);

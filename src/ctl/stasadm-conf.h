@@ -21,14 +21,17 @@
 G_BEGIN_DECLS
 
 /* the new text; value NULL removes the key */
-char *stasadm_conf_edit(const char *text, gsize len, const char *section, const char *key,
-			const char *value);
+GString *stasadm_conf_edit(const char *text, gsize len, const char *section, const char *key,
+			   const char *value);
 
 /* read path (missing: empty), edit, write back atomically with the same mode */
 gboolean stasadm_conf_update(const char *path, const char *section, const char *key,
 			     const char *value, GError **error);
 
-/* write text to path atomically (create or replace), keeping an existing file's mode */
-gboolean stasadm_write_file(const char *path, const char *text, GError **error);
+/*
+ * write text (len -1: NUL-terminated) to path atomically, create or
+ * replace, keeping an existing file's mode; a symlink's target is written
+ */
+gboolean stasadm_write_file(const char *path, const char *text, gssize len, GError **error);
 
 G_END_DECLS

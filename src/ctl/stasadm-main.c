@@ -7,7 +7,7 @@
 int
 main(int argc, char **argv)
 {
-	const StasadmEnv env = { stas_hostid_default_paths(), stdout, stderr };
+	const StasadmEnv env = {stas_hostid_default_paths(), stdout, stderr};
 
 	return stasadm_run(&env, argc, argv);
 }

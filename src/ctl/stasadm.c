@@ -29,7 +29,7 @@ save(const StasadmEnv *env, const CtlArgs *args, const char *key, const char *va
 		/* the daemons do not run in our directory */
 		g_autofree char *abs = g_canonicalize_filename(file, NULL);
 
-		if (!stasadm_write_file(file, text, &error)) {
+		if (!stasadm_write_file(file, text, -1, &error)) {
 			fprintf(env->err, "%s\n", error->message);
 			return FALSE;
 		}
@@ -98,8 +98,8 @@ cmd_clear_symname(const StasadmEnv *env, const CtlArgs *args)
 	const char *conf_file = ctl_args_get(args, "conf-file");
 	g_autoptr(GError) error = NULL;
 
-	if (!stasadm_conf_update(conf_file ? conf_file : STAS_SYSCONF_PATH, HOST_SECTION,
-				 "symname", NULL, &error)) {
+	if (!stasadm_conf_update(conf_file ? conf_file : STAS_SYSCONF_PATH, HOST_SECTION, "symname",
+				 NULL, &error)) {
 		fprintf(env->err, "%s\n", error->message);
 		return FALSE;
 	}
@@ -107,35 +107,34 @@ cmd_clear_symname(const StasadmEnv *env, const CtlArgs *args)
 }
 
 static const CtlOption global_options[] = {
-	{ 'v', "version", NULL, "Print version, then exit", NULL, FALSE },
-	{ 'c', "conf-file", "FILE", "Configuration file. Default " STAS_SYSCONF_PATH ".", NULL,
-	  FALSE },
-	{ 0 },
+	{'v', "version", NULL, "Print version, then exit", NULL, FALSE},
+	{'c', "conf-file", "FILE", "Configuration file. Default " STAS_SYSCONF_PATH ".", NULL,
+	 FALSE},
+	{0},
 };
 
 static const CtlOption hostnqn_options[] = {
-	{ 'f', "file", "FILE", "Optional file where to save the NQN.", NULL, FALSE },
-	{ 0 },
+	{'f', "file", "FILE", "Optional file where to save the NQN.", NULL, FALSE},
+	{0},
 };
 
 static const CtlOption hostid_options[] = {
-	{ 'f', "file", "FILE", "Optional file where to save the ID.", NULL, FALSE },
-	{ 0 },
+	{'f', "file", "FILE", "Optional file where to save the ID.", NULL, FALSE},
+	{0},
 };
 
 static const CtlOption symname_options[] = {
-	{ 'f', "file", "FILE", "Optional file where to save the symbolic name.", NULL, FALSE },
-	{ 0 },
+	{'f', "file", "FILE", "Optional file where to save the symbolic name.", NULL, FALSE},
+	{0},
 };
 
 static const CtlCommandSpec command_specs[] = {
-	{ "hostnqn", "Configure the host NQN. The NQN is auto-generated.", hostnqn_options,
-	  NULL, NULL },
-	{ "hostid", "Configure the host ID. The ID is auto-generated.", hostid_options, NULL,
-	  NULL },
-	{ "set-symname", "Set the host symbolic", symname_options, "SYMNAME", "Symbolic name" },
-	{ "clear-symname", "Clear the host symbolic", NULL, NULL, NULL },
-	{ NULL },
+	{"hostnqn", "Configure the host NQN. The NQN is auto-generated.", hostnqn_options, NULL,
+	 NULL},
+	{"hostid", "Configure the host ID. The ID is auto-generated.", hostid_options, NULL, NULL},
+	{"set-symname", "Set the host symbolic", symname_options, "SYMNAME", "Symbolic name"},
+	{"clear-symname", "Clear the host symbolic", NULL, NULL, NULL},
+	{NULL},
 };
 
 static const CtlParserSpec parser = {
@@ -151,10 +150,10 @@ static const struct {
 	const char *name;
 	StasadmCommand run;
 } commands[] = {
-	{ "hostnqn", cmd_hostnqn },
-	{ "hostid", cmd_hostid },
-	{ "set-symname", cmd_set_symname },
-	{ "clear-symname", cmd_clear_symname },
+	{"hostnqn", cmd_hostnqn},
+	{"hostid", cmd_hostid},
+	{"set-symname", cmd_set_symname},
+	{"clear-symname", cmd_clear_symname},
 };
 
 int

@@ -808,16 +808,6 @@ fixture_free(DaemonFixture *f)
 	g_free(f);
 }
 
-void
-df_skip(DaemonFixture *f, const char *why)
-{
-	printf("SKIP %s: %s\n", f->tcase->name, why);
-	fflush(stdout);
-	f->passed = TRUE;
-	fixture_free(f);
-	exit(77);
-}
-
 static int
 case_setup(void **state)
 {

@@ -121,8 +121,6 @@ void df_writef(DaemonFixture *f, const char *name, const char *fmt, ...) G_GNUC_
 /* the content of a file, NULL if it cannot be read */
 char *df_read(const char *path);
 
-/* the case cannot run here: say why, clean up, exit 77 (meson: SKIP) */
-G_NORETURN void df_skip(DaemonFixture *f, const char *why);
 
 /* ---- the daemon under test ---- */
 

@@ -18,10 +18,10 @@
 #include "dc-emu-entry.h"
 #include "dc-emu-log.h"
 
-#define CAP_CQR	   (1ull << 16)
-#define CAP_TO	   (15ull << 24) /* 7.5 s */
-#define CAP_CSS_NVM (1ull << 37)
-#define MAX_XFER    (16u * 1024 * 1024) /* hard cap when MDTS says "no limit" */
+#define CAP_CQR	       (1ull << 16)
+#define CAP_TO	       (15ull << 24) /* 7.5 s */
+#define CAP_CSS_NVM    (1ull << 37)
+#define MAX_XFER       (16u * 1024 * 1024) /* hard cap when MDTS says "no limit" */
 #define DEFAULT_SQSIZE 31
 
 DceCtrl *
@@ -248,21 +248,21 @@ dce_ctrl_identify(const DceCtrl *c, guint8 out[DCE_ID_LEN])
 	dce_put_le32(out + 80, DCE_VS);
 	dce_put_le32(out + DCE_ID_OFF_OAES, DCE_AEC_DISC_CHANGE);
 	out[DCE_ID_OFF_CNTRLTYPE] = DCE_CNTRLTYPE_DISC;
-	out[258] = 3;			   /* ACL */
+	out[258] = 3;				 /* ACL */
 	out[259] = (guint8)(cfg->aer_limit - 1); /* AERL, 0's based */
-	out[261] = 1 << 2;		   /* LPA: extended data (NUMDU, LPO) for Get Log Page */
+	out[261] = 1 << 2; /* LPA: extended data (NUMDU, LPO) for Get Log Page */
 	dce_put_le16(out + DCE_ID_OFF_KAS, 10); /* 100 ms units: 1 s */
-	out[512] = 0x66;			 /* SQES */
-	out[513] = 0x44;			 /* CQES */
+	out[512] = 0x66;			/* SQES */
+	out[513] = 0x44;			/* CQES */
 	dce_put_le16(out + DCE_ID_OFF_MAXCMD, DCE_MQES + 1);
 	dce_put_le32(out + DCE_ID_OFF_SGLS, (1u << 0) | (1u << 20)); /* SGLs, SGL offsets */
 	memcpy(out + DCE_ID_OFF_SUBNQN, cfg->nqn, MIN(strlen(cfg->nqn), DCE_NQN_LEN - 1));
 	dce_put_le32(out + DCE_ID_OFF_IOCCSZ, (DCE_SQE_LEN + DCE_ADMIN_INLINE) / 16);
 	dce_put_le32(out + 1796, DCE_CQE_LEN / 16); /* IORCSZ */
-	dce_put_le16(out + 1800, 0);		     /* ICDOFF: Linux requires 0 */
-	out[1802] = 0;				     /* FCATT: dynamic controller model */
-	out[1803] = 1;				     /* MSDBD */
-	dce_put_le16(out + 1804, 1);		     /* OFCS: Disconnect supported */
+	dce_put_le16(out + 1800, 0);		    /* ICDOFF: Linux requires 0 */
+	out[1802] = 0;				    /* FCATT: dynamic controller model */
+	out[1803] = 1;				    /* MSDBD */
+	dce_put_le16(out + 1804, 1);		    /* OFCS: Disconnect supported */
 	out[DCE_ID_OFF_DCTYPE] = (guint8)cfg->dctype;
 }
 
@@ -451,8 +451,7 @@ exec_admin(DceCtrl *c, const DceSqe *sqe, const guint8 *data, gsize len, DceRepl
 }
 
 DceExec
-dce_ctrl_exec(DceCtrl *c, const DceSqe *sqe, const guint8 *data, gsize data_len,
-	      DceReply *reply)
+dce_ctrl_exec(DceCtrl *c, const DceSqe *sqe, const guint8 *data, gsize data_len, DceReply *reply)
 {
 	memset(reply, 0, sizeof(*reply));
 	c->commands++;

@@ -93,9 +93,9 @@ G_BEGIN_DECLS
 #define DCE_ADMIN_INLINE     8192 /* in-capsule data a Linux host puts on the admin queue */
 
 /* Connect data (1024 bytes) */
-#define DCE_CONNECT_DATA_LEN  1024
-#define DCE_CONNECT_OFF_HOSTID 0
-#define DCE_CONNECT_OFF_SUBNQN 256
+#define DCE_CONNECT_DATA_LEN	1024
+#define DCE_CONNECT_OFF_HOSTID	0
+#define DCE_CONNECT_OFF_SUBNQN	256
 #define DCE_CONNECT_OFF_HOSTNQN 512
 
 /* a completion sent later, outside dce_ctrl_exec (an AEN) */

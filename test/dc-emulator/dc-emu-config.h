@@ -21,10 +21,10 @@ typedef enum {
 } DceDcType;
 
 typedef struct {
-	char *address;	       /* listen address, IPv4 or IPv6 literal */
-	guint16 port;	       /* 0: any free port (printed on the READY line) */
-	char *control;	       /* control socket path, NULL for none */
-	char *nqn;	       /* subsystem NQN in Identify: unique or well-known */
+	char *address; /* listen address, IPv4 or IPv6 literal */
+	guint16 port;  /* 0: any free port (printed on the READY line) */
+	char *control; /* control socket path, NULL for none */
+	char *nqn;     /* subsystem NQN in Identify: unique or well-known */
 	DceDcType dctype;
 	gboolean pleo;	       /* Port Local Entries Only supported */
 	gboolean lsp_ignore;   /* an unsupported LSP is ignored, not refused */
@@ -34,8 +34,8 @@ typedef struct {
 	guint aer_limit;       /* outstanding AERs allowed per controller (AERL + 1) */
 	char *serial;
 	char *model;
-	guint malform;	       /* DceMalform bits at start */
-	GPtrArray *entries;    /* DceEntry, the initial discovery log */
+	guint malform;	    /* DceMalform bits at start */
+	GPtrArray *entries; /* DceEntry, the initial discovery log */
 } DceConfig;
 
 /* 127.0.0.1:8009, well-known NQN, cdc, PLEO on, mdts 5, cntlid from 1, KATO enforced */

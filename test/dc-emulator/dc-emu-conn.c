@@ -83,8 +83,7 @@ conn_free(gpointer p)
 /* ------------------------------------------------------------------------ */
 /* sending                                                                   */
 
-static gboolean
-on_writable(GSocket *sock, GIOCondition cond, gpointer data);
+static gboolean on_writable(GSocket *sock, GIOCondition cond, gpointer data);
 
 /* send what out holds; the connection may be dead afterwards */
 static void
@@ -338,8 +337,8 @@ process_input(DceConn *conn)
 		guint32 plen = dce_get_le32(p + 4);
 
 		if (plen < DCE_CH_LEN || plen > DCE_MAX_PDU) {
-			conn_fatal(conn, plen < DCE_CH_LEN ? DCE_FES_INVALID_HEADER
-							   : DCE_FES_DATA_LIMIT,
+			conn_fatal(conn,
+				   plen < DCE_CH_LEN ? DCE_FES_INVALID_HEADER : DCE_FES_DATA_LIMIT,
 				   p, DCE_CH_LEN, "PDU length out of range");
 			return;
 		}

@@ -181,7 +181,8 @@ op_remove_entry(DceState *s, DceServer *srv, JsonObject *req, JsonObject *resp, 
 				   : -1;
 
 		if (i < 0 || i >= s->entries->len) {
-			g_set_error(error, STAS_ERROR, STAS_ERROR_NOT_FOUND, "no entry %" G_GINT64_FORMAT, i);
+			g_set_error(error, STAS_ERROR, STAS_ERROR_NOT_FOUND,
+				    "no entry %" G_GINT64_FORMAT, i);
 			return FALSE;
 		}
 		g_ptr_array_remove_index(s->entries, (guint)i);
@@ -236,8 +237,7 @@ op_clear_registrations(DceState *s, DceServer *srv, JsonObject *req, JsonObject 
 }
 
 static gboolean
-op_list_connections(DceState *s, DceServer *srv, JsonObject *req, JsonObject *resp,
-		    GError **error)
+op_list_connections(DceState *s, DceServer *srv, JsonObject *req, JsonObject *resp, GError **error)
 {
 	g_autoptr(JsonObject) status = dce_state_status(s);
 
@@ -257,10 +257,10 @@ op_malform(DceState *s, DceServer *srv, JsonObject *req, JsonObject *resp, GErro
 		return FALSE;
 	for (guint i = 0; i < json_array_get_length(a); i++) {
 		JsonNode *n = json_array_get_element(a, i);
-		const char *name = JSON_NODE_HOLDS_VALUE(n) &&
-						   json_node_get_value_type(n) == G_TYPE_STRING
-					   ? json_node_get_string(n)
-					   : NULL;
+		const char *name =
+			JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
+				? json_node_get_string(n)
+				: NULL;
 		DceMalform m = dce_malform_from_name(name);
 
 		if (m == 0) {
@@ -294,8 +294,8 @@ op_stall(DceState *s, DceServer *srv, JsonObject *req, JsonObject *resp, GError 
 static gboolean
 op_set(DceState *s, DceServer *srv, JsonObject *req, JsonObject *resp, GError **error)
 {
-	static const char *const allowed[] = {"pleo", "dctype", "lsp-unsupported",
-					      "kato-enforce"};
+	static const char *const allowed[] = {"pleo", "dctype", "lsp-unsupported", "kato-enforce",
+					      NULL};
 	g_autoptr(JsonObject) changes = json_object_new();
 	JsonObjectIter iter;
 	const char *key;
@@ -316,8 +316,7 @@ op_set(DceState *s, DceServer *srv, JsonObject *req, JsonObject *resp, GError **
 }
 
 static gboolean
-op_drop_connections(DceState *s, DceServer *srv, JsonObject *req, JsonObject *resp,
-		    GError **error)
+op_drop_connections(DceState *s, DceServer *srv, JsonObject *req, JsonObject *resp, GError **error)
 {
 	json_object_set_int_member(resp, "dropped",
 				   srv != NULL ? dce_server_drop_connections(srv) : 0);

@@ -27,8 +27,8 @@ connect_waiting(const char *path, int wait, GError **error)
 	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
 
 	for (;;) {
-		GSocketConnection *conn = g_socket_client_connect(
-			client, G_SOCKET_CONNECTABLE(addr), NULL, error);
+		GSocketConnection *conn =
+			g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr), NULL, error);
 
 		if (conn != NULL || g_get_monotonic_time() >= until)
 			return conn;
@@ -97,7 +97,8 @@ main(int argc, char **argv)
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: nvme-dc-emuctl [--socket PATH] [--wait SECS] OP [JSON]%s%s\n",
+		fprintf(stderr,
+			"usage: nvme-dc-emuctl [--socket PATH] [--wait SECS] OP [JSON]%s%s\n",
 			error ? ": " : "", error ? error->message : "");
 		return 2;
 	}

@@ -96,7 +96,6 @@ parse_entries(DceDim *dim, const guint8 *data, guint32 tdl, guint64 nument, GErr
 	gsize off = DCE_DIM_HEADER_LEN;
 
 	for (guint64 i = 0; i < nument; i++) {
-		g_autoptr(GError) local = NULL;
 		DceDimEntry *e;
 		guint32 tel = DCE_ENTRY_LEN;
 
@@ -152,8 +151,8 @@ dce_dim_parse(const guint8 *data, gsize len, GError **error)
 	dim->ename = dce_fixed_string(data + DCE_DIM_OFF_ENAME, DCE_DIM_ENAME_LEN);
 	dim->ever = dce_fixed_string(data + DCE_DIM_OFF_EVER, DCE_DIM_EVER_LEN);
 	if (tdl < DCE_DIM_HEADER_LEN || tdl > len) {
-		g_set_error(error, STAS_ERROR, STAS_ERROR_INVALID,
-			    "DIM: TDL %u outside %u..%zu", tdl, DCE_DIM_HEADER_LEN, len);
+		g_set_error(error, STAS_ERROR, STAS_ERROR_INVALID, "DIM: TDL %u outside %u..%zu",
+			    tdl, DCE_DIM_HEADER_LEN, len);
 		return NULL;
 	}
 	if (dim->entfmt != DCE_DIM_ENTFMT_BASIC && dim->entfmt != DCE_DIM_ENTFMT_EXTENDED) {

@@ -89,9 +89,8 @@ member_uint(JsonNode *node, const char *key, const NameValue *names, guint max, 
 			}
 		}
 	}
-	g_set_error(error, STAS_ERROR, STAS_ERROR_INVALID,
-		    "entry: %s must be a number in 0..%u%s", key, max,
-		    names != NULL ? " or a known name" : "");
+	g_set_error(error, STAS_ERROR, STAS_ERROR_INVALID, "entry: %s must be a number in 0..%u%s",
+		    key, max, names != NULL ? " or a known name" : "");
 	return FALSE;
 }
 
@@ -134,19 +133,19 @@ entry_set(DceEntry *e, const char *key, JsonNode *node, GError **error)
 {
 	guint v = 0;
 
-#define U8(k, names, field)                                                                      \
-	if (strcmp(key, k) == 0) {                                                               \
-		if (!member_uint(node, key, names, G_MAXUINT8, &v, error))                       \
-			return FALSE;                                                            \
-		e->field = (guint8)v;                                                            \
-		return TRUE;                                                                     \
+#define U8(k, names, field)                                                                        \
+	if (strcmp(key, k) == 0) {                                                                 \
+		if (!member_uint(node, key, names, G_MAXUINT8, &v, error))                         \
+			return FALSE;                                                              \
+		e->field = (guint8)v;                                                              \
+		return TRUE;                                                                       \
 	}
-#define U16(k, field)                                                                            \
-	if (strcmp(key, k) == 0) {                                                               \
-		if (!member_uint(node, key, NULL, G_MAXUINT16, &v, error))                       \
-			return FALSE;                                                            \
-		e->field = (guint16)v;                                                           \
-		return TRUE;                                                                     \
+#define U16(k, field)                                                                              \
+	if (strcmp(key, k) == 0) {                                                                 \
+		if (!member_uint(node, key, NULL, G_MAXUINT16, &v, error))                         \
+			return FALSE;                                                              \
+		e->field = (guint16)v;                                                             \
+		return TRUE;                                                                       \
 	}
 	U8("trtype", trtype_names, trtype);
 	U8("adrfam", adrfam_names, adrfam);

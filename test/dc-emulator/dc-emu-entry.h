@@ -14,11 +14,11 @@
 
 G_BEGIN_DECLS
 
-#define DCE_ENTRY_LEN	     1024
-#define DCE_TRSVCID_LEN	     32
-#define DCE_NQN_LEN	     256
-#define DCE_TRADDR_LEN	     256
-#define DCE_DISC_NQN	     "nqn.2014-08.org.nvmexpress.discovery"
+#define DCE_ENTRY_LEN	1024
+#define DCE_TRSVCID_LEN 32
+#define DCE_NQN_LEN	256
+#define DCE_TRADDR_LEN	256
+#define DCE_DISC_NQN	"nqn.2014-08.org.nvmexpress.discovery"
 
 /* byte offsets in a discovery log entry */
 #define DCE_ENTRY_OFF_TRTYPE  0

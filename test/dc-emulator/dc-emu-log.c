@@ -61,7 +61,8 @@ void
 dce_entry_encode(const DceEntry *e, guint malform, guint8 out[DCE_ENTRY_LEN])
 {
 	gboolean np = (malform & DCE_MALFORM_NONPRINT) != 0;
-	const char *traddr_extra = (malform & DCE_MALFORM_TRADDR_COMMA) ? ",hostnqn=nqn.evil=1" : "";
+	const char *traddr_extra =
+		(malform & DCE_MALFORM_TRADDR_COMMA) ? ",hostnqn=nqn.evil=1" : "";
 	g_autofree char *traddr = g_strconcat(traddr_extra, np ? "\x7f" : "", NULL);
 
 	memset(out, 0, DCE_ENTRY_LEN);

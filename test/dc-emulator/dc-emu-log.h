@@ -15,23 +15,23 @@
 
 G_BEGIN_DECLS
 
-#define DCE_LID_SUPPORTED    0x00
-#define DCE_LID_DISCOVERY    0x70
-#define DCE_LOG_HEADER_LEN   1024
-#define DCE_SUPPORTED_LEN    1024 /* 256 lid_support dwords */
-#define DCE_LSP_PLEO	     0x02
-#define DCE_LID_PLEOS	     0x02 /* of the LID-specific bits 31:16 of lid_support[0x70] */
-#define DCE_NUMREC_OVER	     4    /* records numrec-over claims beyond the real ones */
+#define DCE_LID_SUPPORTED  0x00
+#define DCE_LID_DISCOVERY  0x70
+#define DCE_LOG_HEADER_LEN 1024
+#define DCE_SUPPORTED_LEN  1024 /* 256 lid_support dwords */
+#define DCE_LSP_PLEO	   0x02
+#define DCE_LID_PLEOS	   0x02 /* of the LID-specific bits 31:16 of lid_support[0x70] */
+#define DCE_NUMREC_OVER	   4	/* records numrec-over claims beyond the real ones */
 
 /* malformed log pages, any combination (a test switches them on through the control socket) */
 typedef enum {
-	DCE_MALFORM_SPACE_PAD = 1 << 0,	    /* string fields padded with spaces, not NULs */
-	DCE_MALFORM_NO_NUL = 1 << 1,	    /* string fields filled to their end with 'X' */
-	DCE_MALFORM_TRADDR_COMMA = 1 << 2,  /* ",hostnqn=nqn.evil=1" appended to traddr */
-	DCE_MALFORM_NONPRINT = 1 << 3,	    /* a control byte appended to each string field */
-	DCE_MALFORM_NUMREC_OVER = 1 << 4,   /* numrec DCE_NUMREC_OVER above the data */
-	DCE_MALFORM_NUMREC_HUGE = 1 << 5,   /* numrec 2^64-1 */
-	DCE_MALFORM_GENCTR_CHURN = 1 << 6,  /* genctr changes on every read (dc-emu-state) */
+	DCE_MALFORM_SPACE_PAD = 1 << 0,	   /* string fields padded with spaces, not NULs */
+	DCE_MALFORM_NO_NUL = 1 << 1,	   /* string fields filled to their end with 'X' */
+	DCE_MALFORM_TRADDR_COMMA = 1 << 2, /* ",hostnqn=nqn.evil=1" appended to traddr */
+	DCE_MALFORM_NONPRINT = 1 << 3,	   /* a control byte appended to each string field */
+	DCE_MALFORM_NUMREC_OVER = 1 << 4,  /* numrec DCE_NUMREC_OVER above the data */
+	DCE_MALFORM_NUMREC_HUGE = 1 << 5,  /* numrec 2^64-1 */
+	DCE_MALFORM_GENCTR_CHURN = 1 << 6, /* genctr changes on every read (dc-emu-state) */
 } DceMalform;
 
 #define DCE_MALFORM_ALL 0x7f

@@ -59,8 +59,8 @@ dce_pdu_host_hlen(guint8 type)
 	}
 }
 
-static gboolean
-fail(guint16 *fes, guint16 code, GError **error, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+static gboolean fail(guint16 *fes, guint16 code, GError **error, const char *fmt, ...)
+	G_GNUC_PRINTF(4, 5);
 
 static gboolean
 fail(guint16 *fes, guint16 code, GError **error, const char *fmt, ...)
@@ -79,8 +79,7 @@ fail(guint16 *fes, guint16 code, GError **error, const char *fmt, ...)
 
 /* the header digest: present exactly when negotiated, and right */
 static gboolean
-check_hdgst(const guint8 *buf, const DcePduHeader *h, gboolean hdgst, guint16 *fes,
-	    GError **error)
+check_hdgst(const guint8 *buf, const DcePduHeader *h, gboolean hdgst, guint16 *fes, GError **error)
 {
 	gboolean flag = (h->flags & DCE_PDU_F_HDGST) != 0;
 
@@ -120,15 +119,14 @@ split_data(const guint8 *buf, const DcePduHeader *h, gboolean hdgst, gboolean dd
 	}
 	if (h->pdo < hend || (guint64)h->pdo + dlen > h->plen)
 		return fail(fes, DCE_FES_INVALID_HEADER, error,
-			    "PDU type %#x: pdo %u outside header end %u .. plen %u", h->type, h->pdo,
-			    hend, h->plen);
+			    "PDU type %#x: pdo %u outside header end %u .. plen %u", h->type,
+			    h->pdo, hend, h->plen);
 	if (ddgst && !flag && h->plen > h->pdo)
 		return fail(fes, DCE_FES_INVALID_HEADER, error,
 			    "PDU type %#x: data without the negotiated data digest", h->type);
 	pdu->data = buf + h->pdo;
 	pdu->data_len = h->plen - h->pdo - dlen;
-	if (flag && dce_get_le32(pdu->data + pdu->data_len) !=
-			    dce_crc32c(pdu->data, pdu->data_len))
+	if (flag && dce_get_le32(pdu->data + pdu->data_len) != dce_crc32c(pdu->data, pdu->data_len))
 		return fail(fes, DCE_FES_DATA_RANGE, error, "PDU type %#x: data digest error",
 			    h->type);
 	return TRUE;
@@ -296,8 +294,8 @@ dce_pdu_put_rsp(GByteArray *out, gboolean hdgst, const DceCqe *cqe)
 }
 
 void
-dce_pdu_put_c2h_data(GByteArray *out, gboolean hdgst, gboolean ddgst, guint16 cid,
-		     guint32 offset, const guint8 *data, gsize len, gboolean last)
+dce_pdu_put_c2h_data(GByteArray *out, gboolean hdgst, gboolean ddgst, guint16 cid, guint32 offset,
+		     const guint8 *data, gsize len, gboolean last)
 {
 	guint8 hd = hdgst ? DCE_DIGEST_LEN : 0;
 	guint8 dd = ddgst ? DCE_DIGEST_LEN : 0;

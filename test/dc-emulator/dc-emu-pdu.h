@@ -17,15 +17,15 @@
 G_BEGIN_DECLS
 
 /* PDU types */
-#define DCE_PDU_ICREQ	  0x00
-#define DCE_PDU_ICRESP	  0x01
-#define DCE_PDU_H2C_TERM  0x02
-#define DCE_PDU_C2H_TERM  0x03
-#define DCE_PDU_CMD	  0x04
-#define DCE_PDU_RSP	  0x05
-#define DCE_PDU_H2C_DATA  0x06
-#define DCE_PDU_C2H_DATA  0x07
-#define DCE_PDU_R2T	  0x09
+#define DCE_PDU_ICREQ	 0x00
+#define DCE_PDU_ICRESP	 0x01
+#define DCE_PDU_H2C_TERM 0x02
+#define DCE_PDU_C2H_TERM 0x03
+#define DCE_PDU_CMD	 0x04
+#define DCE_PDU_RSP	 0x05
+#define DCE_PDU_H2C_DATA 0x06
+#define DCE_PDU_C2H_DATA 0x07
+#define DCE_PDU_R2T	 0x09
 
 /* common header flags */
 #define DCE_PDU_F_HDGST	       0x01
@@ -52,12 +52,12 @@ G_BEGIN_DECLS
 #define DCE_MIN_MAXH2CDATA 4096
 
 /* fatal error status of a C2HTermReq */
-#define DCE_FES_INVALID_HEADER	0x01
-#define DCE_FES_PDU_SEQUENCE	0x02
-#define DCE_FES_HDR_DIGEST	0x03
-#define DCE_FES_DATA_RANGE	0x04
-#define DCE_FES_DATA_LIMIT	0x05
-#define DCE_FES_UNSUPPORTED	0x06
+#define DCE_FES_INVALID_HEADER 0x01
+#define DCE_FES_PDU_SEQUENCE   0x02
+#define DCE_FES_HDR_DIGEST     0x03
+#define DCE_FES_DATA_RANGE     0x04
+#define DCE_FES_DATA_LIMIT     0x05
+#define DCE_FES_UNSUPPORTED    0x06
 
 /* ------------------------------------------------------------------------ */
 /* little-endian fields at any alignment                                    */

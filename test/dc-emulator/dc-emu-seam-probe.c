@@ -67,8 +67,7 @@ main(int argc, char **argv)
 		printf("log: error %zu bytes\n", len);
 		return 1;
 	}
-	printf("log: lsp=%u numrec=%" G_GUINT64_FORMAT " genctr=%" G_GUINT64_FORMAT
-	       " bytes=%zu\n",
+	printf("log: lsp=%u numrec=%" G_GUINT64_FORMAT " genctr=%" G_GUINT64_FORMAT " bytes=%zu\n",
 	       lsp, le64(data + 8), le64(data), len);
 	return rc;
 }

@@ -253,7 +253,8 @@ dce_state_status(DceState *s)
 	JsonArray *ctrls = json_array_new();
 
 	for (guint i = 0; i < s->ctrls->len; i++)
-		json_array_add_object_element(ctrls, dce_ctrl_to_json(g_ptr_array_index(s->ctrls, i)));
+		json_array_add_object_element(ctrls,
+					      dce_ctrl_to_json(g_ptr_array_index(s->ctrls, i)));
 	json_object_set_string_member(o, "nqn", s->cfg->nqn);
 	json_object_set_string_member(o, "dctype", dce_dctype_name(s->cfg->dctype));
 	json_object_set_boolean_member(o, "pleo", s->cfg->pleo);

@@ -21,12 +21,12 @@ typedef struct _DceCtrl DceCtrl;
 
 /* one host registered by DIM, keyed by its host NQN (the DIM's EID) */
 typedef struct {
-	char *hostnqn;	/* EID */
-	char *hostid;	/* host ID attribute, or NULL */
-	char *symname;	/* symbolic name attribute, or NULL */
-	char *ename;	/* entity name (libnvme: the host name) */
-	char *ever;	/* entity version */
-	char *traddr;	/* of the entry; the connection's source address when it is empty */
+	char *hostnqn; /* EID */
+	char *hostid;  /* host ID attribute, or NULL */
+	char *symname; /* symbolic name attribute, or NULL */
+	char *ename;   /* entity name (libnvme: the host name) */
+	char *ever;    /* entity version */
+	char *traddr;  /* of the entry; the connection's source address when it is empty */
 	guint8 trtype;
 	guint8 adrfam;
 	guint16 etype;

@@ -172,7 +172,8 @@ get_log(Fx *fx, guint8 lid, guint8 lsp, gboolean rae, guint64 offset, guint32 le
 	DceSqe s = sqe(fx, DCE_OPC_GET_LOG_PAGE);
 	guint32 numd = len / 4 - 1;
 
-	dce_put_le32(s.b + 40, lid | (guint32)lsp << 8 | (rae ? 1u << 15 : 0) | (numd & 0xffff) << 16);
+	dce_put_le32(s.b + 40,
+		     lid | (guint32)lsp << 8 | (rae ? 1u << 15 : 0) | (numd & 0xffff) << 16);
 	dce_put_le32(s.b + 44, numd >> 16);
 	dce_put_le32(s.b + 48, (guint32)offset);
 	dce_put_le32(s.b + 52, (guint32)(offset >> 32));
@@ -284,7 +285,8 @@ test_commands_before_connect_are_a_sequence_error(void **state)
 	Fx *fx = *state;
 	guint16 st;
 
-	assert_int_equal(feature(fx, DCE_OPC_KEEP_ALIVE, 0, 0, NULL), DCE_SC_CMD_SEQ_ERROR | DCE_SC_DNR);
+	assert_int_equal(feature(fx, DCE_OPC_KEEP_ALIVE, 0, 0, NULL),
+			 DCE_SC_CMD_SEQ_ERROR | DCE_SC_DNR);
 	prop_get(fx, DCE_PROP_CAP, TRUE, &st);
 	assert_int_equal(st, DCE_SC_CMD_SEQ_ERROR | DCE_SC_DNR);
 }
@@ -380,13 +382,14 @@ test_properties_cap_vs_and_the_enable_handshake(void **state)
 	cap = prop_get(fx, DCE_PROP_CAP, TRUE, &st);
 	assert_int_equal(st, 0);
 	assert_int_equal(cap & 0xffff, DCE_MQES);
-	assert_true(cap & (1ull << 37));	   /* CSS: NVM command set */
+	assert_true(cap & (1ull << 37));	/* CSS: NVM command set */
 	assert_int_equal((cap >> 48) & 0xf, 0); /* MPSMIN 4 KiB */
 	assert_int_equal((cap >> 24) & 0xff, 15);
 	assert_int_equal(prop_get(fx, DCE_PROP_VS, FALSE, &st), 0x10300);
 	assert_int_equal(prop_get(fx, DCE_PROP_CSTS, FALSE, &st), 0);
 	/* admin commands wait for CC.EN */
-	assert_int_equal(feature(fx, DCE_OPC_KEEP_ALIVE, 0, 0, NULL), DCE_SC_CMD_SEQ_ERROR | DCE_SC_DNR);
+	assert_int_equal(feature(fx, DCE_OPC_KEEP_ALIVE, 0, 0, NULL),
+			 DCE_SC_CMD_SEQ_ERROR | DCE_SC_DNR);
 	assert_int_equal(prop_set(fx, DCE_PROP_CC, 0x460001), 0);
 	assert_int_equal(prop_get(fx, DCE_PROP_CSTS, FALSE, &st), DCE_CSTS_RDY);
 	assert_int_equal(prop_get(fx, DCE_PROP_CC, FALSE, &st), 0x460001);
@@ -520,7 +523,8 @@ test_log_reads_out_of_bounds_are_refused(void **state)
 	DceSqe s;
 
 	bring_up(fx);
-	assert_int_equal(get_log(fx, 0x70, 0, FALSE, 2, 1024, NULL), DCE_SC_INVALID_FIELD | DCE_SC_DNR);
+	assert_int_equal(get_log(fx, 0x70, 0, FALSE, 2, 1024, NULL),
+			 DCE_SC_INVALID_FIELD | DCE_SC_DNR);
 	/* more than MDTS (4 KiB << 5) */
 	assert_int_equal(get_log(fx, 0x70, 0, FALSE, 0, 256 * 1024, NULL),
 			 DCE_SC_INVALID_FIELD | DCE_SC_DNR);

@@ -102,9 +102,9 @@ static void
 test_set_entries_replaces_the_log_and_fires_an_aen(void **state)
 {
 	Fx *fx = *state;
-	g_autoptr(JsonObject) r = call(
-		fx, "{\"op\":\"set-entries\",\"entries\":[{\"traddr\":\"10.0.0.1\"},"
-		    "{\"traddr\":\"10.0.0.2\",\"adrfam\":\"ipv4\",\"subnqn\":\"nqn.x:y\"}]}");
+	g_autoptr(JsonObject) r =
+		call(fx, "{\"op\":\"set-entries\",\"entries\":[{\"traddr\":\"10.0.0.1\"},"
+			 "{\"traddr\":\"10.0.0.2\",\"adrfam\":\"ipv4\",\"subnqn\":\"nqn.x:y\"}]}");
 
 	assert_true(ok(r));
 	assert_int_equal(fx->state->entries->len, 2);
@@ -136,22 +136,28 @@ static void
 test_remove_entry_by_index_or_match(void **state)
 {
 	Fx *fx = *state;
-	g_autoptr(JsonObject) r0 = call(
-		fx, "{\"op\":\"set-entries\",\"notify\":false,\"entries\":[{\"traddr\":\"a\"},"
-		    "{\"traddr\":\"b\"},{\"traddr\":\"a\",\"trsvcid\":\"1\"}]}");
-	g_autoptr(JsonObject) r1 = call(fx, "{\"op\":\"remove-entry\",\"index\":1}");
-	g_autoptr(JsonObject) r2 = call(fx, "{\"op\":\"remove-entry\",\"match\":{\"traddr\":\"a\"}}");
-	g_autoptr(JsonObject) r3 = call(fx, "{\"op\":\"remove-entry\",\"index\":5}");
-	g_autoptr(JsonObject) r4 = call(fx, "{\"op\":\"remove-entry\",\"match\":{\"traddr\":\"z\"}}");
+	g_autoptr(JsonObject) r0 = NULL;
+	g_autoptr(JsonObject) r1 = NULL;
+	g_autoptr(JsonObject) r2 = NULL;
+	g_autoptr(JsonObject) r3 = NULL;
+	g_autoptr(JsonObject) r4 = NULL;
 
+	r0 = call(fx, "{\"op\":\"set-entries\",\"notify\":false,\"entries\":[{\"traddr\":\"a\"},"
+		      "{\"traddr\":\"b\"},{\"traddr\":\"a\",\"trsvcid\":\"1\"}]}");
 	assert_true(ok(r0));
 	assert_int_equal(fx->sent, 0); /* notify false */
+	assert_int_equal(fx->state->genctr, 1);
+	r1 = call(fx, "{\"op\":\"remove-entry\",\"index\":1}");
 	assert_true(ok(r1));
 	assert_int_equal(fx->sent, 1);
+	assert_string_equal(((DceEntry *)g_ptr_array_index(fx->state->entries, 1))->trsvcid, "1");
+	r2 = call(fx, "{\"op\":\"remove-entry\",\"match\":{\"traddr\":\"a\"}}");
 	assert_true(ok(r2));
 	assert_int_equal(json_object_get_int_member(r2, "removed"), 2); /* both "a" */
 	assert_int_equal(fx->state->entries->len, 0);
+	r3 = call(fx, "{\"op\":\"remove-entry\",\"index\":5}");
 	assert_false(ok(r3));
+	r4 = call(fx, "{\"op\":\"remove-entry\",\"match\":{\"traddr\":\"z\"}}");
 	assert_false(ok(r4));
 	assert_int_equal(fx->state->genctr, 3);
 }

@@ -46,7 +46,8 @@ static GByteArray *
 libnvme_dim(const char *symname)
 {
 	gsize sym = symname ? strlen(symname) : 0;
-	guint32 tel = sizeof(struct nvmf_ext_die) + 4 + exat_len(16) + (sym ? 4 + exat_len(sym) : 0);
+	guint32 tel =
+		sizeof(struct nvmf_ext_die) + 4 + exat_len(16) + (sym ? 4 + exat_len(sym) : 0);
 	guint32 tdl = sizeof(struct nvmf_dim_data) + tel;
 	GByteArray *b = g_byte_array_new();
 	struct nvmf_dim_data *dim;
@@ -55,7 +56,7 @@ libnvme_dim(const char *symname)
 
 	g_byte_array_set_size(b, tdl);
 	memset(b->data, 0, tdl);
-	dim = (struct nvmf_dim_data *)b->data;
+	dim = (void *)b->data; /* g_malloc memory: aligned */
 	dce_put_le32((guint8 *)&dim->tdl, tdl);
 	dce_put_le64((guint8 *)&dim->nument, 1);
 	dce_put_le16((guint8 *)&dim->entfmt, NVMF_DIM_ENTFMT_EXTENDED);
@@ -64,7 +65,7 @@ libnvme_dim(const char *symname)
 	memcpy(dim->eid, HOSTNQN, strlen(HOSTNQN));
 	memcpy(dim->ename, "nvme-vm", 7);
 	memcpy(dim->ever, "Linux 6.1", 9);
-	die = (struct nvmf_ext_die *)(b->data + sizeof(*dim));
+	die = (void *)(b->data + sizeof(*dim));
 	dce_put_le32((guint8 *)&die->tel, tel);
 	die->trtype = NVMF_TRTYPE_TCP;
 	die->adrfam = NVMF_ADDR_FAMILY_IP4;
@@ -223,15 +224,15 @@ test_random_mutations_are_parsed_without_crashing(void **state)
 		g_byte_array_append(b, good->data, good->len);
 		for (guint j = 0; j < flips; j++) {
 			/* mostly the counts and lengths */
-			static const guint hot[] = {0, 8, 16, 1024 + 1024, 1024 + 1028, 1024 + 1034,
-						    1024 + 1054};
+			static const guint hot[] = {
+				0, 8, 16, 1024 + 1024, 1024 + 1028, 1024 + 1034, 1024 + 1054};
 			guint at = g_rand_boolean(rand) ? hot[g_rand_int_range(rand, 0, 7)]
 							: (guint)g_rand_int_range(rand, 0, b->len);
 
 			b->data[MIN(at, b->len - 1)] = (guint8)g_rand_int(rand);
 		}
-		g_byte_array_set_size(b, g_rand_int_range(rand, (gint32)b->len - 64,
-							  (gint32)b->len + 1));
+		g_byte_array_set_size(
+			b, g_rand_int_range(rand, (gint32)b->len - 64, (gint32)b->len + 1));
 		dim = dce_dim_parse(b->data, b->len, &error);
 		assert_true((dim == NULL) == (error != NULL));
 	}

@@ -80,10 +80,10 @@ test_entry_encodes_every_field_where_libnvme_reads_it(void **state)
 		"{\"trtype\":\"tcp\",\"adrfam\":\"ipv6\",\"subtype\":\"current\",\"treq\":4,"
 		"\"portid\":258,\"cntlid\":65534,\"asqsz\":64,\"eflags\":6,\"sectype\":2,"
 		"\"traddr\":\"fe80::1\",\"trsvcid\":\"8009\",\"subnqn\":\"nqn.x:cdc\"}");
-	guint8 raw[DCE_ENTRY_LEN];
-	const struct nvmf_disc_log_entry *le = (const void *)raw;
+	struct nvmf_disc_log_entry entry;
+	const struct nvmf_disc_log_entry *le = &entry;
 
-	dce_entry_encode(e, 0, raw);
+	dce_entry_encode(e, 0, (guint8 *)&entry);
 	assert_int_equal(le->trtype, NVMF_TRTYPE_TCP);
 	assert_int_equal(le->adrfam, NVMF_ADDR_FAMILY_IP6);
 	assert_int_equal(le->subtype, NVME_NQN_CURR);
@@ -254,8 +254,7 @@ test_malformed_traddr_comma_injects_an_option(void **state)
 	guint8 raw[DCE_ENTRY_LEN];
 
 	dce_entry_encode(e, DCE_MALFORM_TRADDR_COMMA, raw);
-	assert_string_equal((const char *)raw + DCE_ENTRY_OFF_TRADDR,
-			    "1.2.3.4,hostnqn=nqn.evil=1");
+	assert_string_equal((const char *)raw + DCE_ENTRY_OFF_TRADDR, "1.2.3.4,hostnqn=nqn.evil=1");
 }
 
 static void

@@ -19,8 +19,7 @@
 
 /* a CapsuleCmd as the Linux host builds it (nvme_tcp_setup_cmd_pdu) */
 static GByteArray *
-make_cmd(guint8 opcode, guint16 cid, const guint8 *data, gsize len, gboolean hdgst,
-	 gboolean ddgst)
+make_cmd(guint8 opcode, guint16 cid, const guint8 *data, gsize len, gboolean hdgst, gboolean ddgst)
 {
 	GByteArray *b = g_byte_array_new();
 	guint hd = hdgst ? 4 : 0, dd = (ddgst && len) ? 4 : 0;
@@ -67,8 +66,8 @@ test_icresp_has_pfv0_cpda0_the_digests_and_maxh2cdata(void **state)
 	assert_int_equal(b->data[3], 0);   /* pdo */
 	assert_int_equal(dce_get_le32(b->data + 4), 128);
 	assert_int_equal(dce_get_le16(b->data + 8), 0); /* pfv */
-	assert_int_equal(b->data[10], 0);		 /* cpda */
-	assert_int_equal(b->data[11], 3);		 /* digest */
+	assert_int_equal(b->data[10], 0);		/* cpda */
+	assert_int_equal(b->data[11], 3);		/* digest */
 	assert_int_equal(dce_get_le32(b->data + 12), 131072);
 }
 
@@ -76,7 +75,8 @@ static void
 test_rsp_carries_the_cqe_with_status_shifted_past_the_phase_bit(void **state)
 {
 	g_autoptr(GByteArray) b = g_byte_array_new();
-	DceCqe cqe = {.result = 0x70f002, .sq_head = 5, .sq_id = 0, .cid = 0x1234, .status = 0x4002};
+	DceCqe cqe = {
+		.result = 0x70f002, .sq_head = 5, .sq_id = 0, .cid = 0x1234, .status = 0x4002};
 	DceCqe back;
 
 	dce_pdu_put_rsp(b, FALSE, &cqe);

@@ -172,6 +172,7 @@ fk_target_new_from_json(FkKernel *k, FkTargetKind kind, JsonObject *decl, int *e
 	t->port_local = g_array_new(FALSE, FALSE, sizeof(gboolean));
 	t->fail = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	t->genctr = 1;
+	t->numrec = -1;
 	t->next_cntlid = 1;
 	target_init_kind(t, decl);
 	k->n_declared++;
@@ -207,7 +208,8 @@ fk_target_to_json(const FkTarget *t)
 		json_object_set_string_member(o, "dctype", t->dctype);
 		json_object_set_boolean_member(o, "pleo", t->pleo);
 		json_object_set_int_member(o, "genctr", (gint64)t->genctr);
-		json_object_set_int_member(o, "numrec", t->entries->len / ENTRY_SIZE);
+		json_object_set_int_member(o, "numrec", t->numrec >= 0 ? t->numrec
+								 : (gint64)(t->entries->len / ENTRY_SIZE));
 		json_object_set_int_member(o, "log_reads", t->log_reads);
 		json_object_set_int_member(o, "pleo_reads", t->pleo_reads);
 		json_object_set_int_member(o, "aens", t->aens);
@@ -410,7 +412,8 @@ fk_target_log_read(const FkTarget *t, guint8 lsp, guint64 offset, guint8 *buf, g
 
 	le = GUINT64_TO_LE(t->genctr);
 	memcpy(hdr, &le, 8);
-	le = GUINT64_TO_LE((guint64)sel->len);
+	/* a lying DC claims more (or fewer) records than it has; past the end are zeros */
+	le = GUINT64_TO_LE(t->numrec >= 0 ? (guint64)t->numrec : (guint64)sel->len);
 	memcpy(hdr + 8, &le, 8);
 	memset(buf, 0, len);
 	/* block by block: the header, then entry after entry; zeros past the end */

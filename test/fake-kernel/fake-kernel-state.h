@@ -59,6 +59,7 @@ typedef struct {
 
 	/* test controls */
 	gboolean stalled; /* operations wait until released */
+	gint64 numrec;	  /* >= 0: the log header claims this many records (a lying DC) */
 	guint n_waiting;  /* operations stalled, or connects in a dead delay, now */
 	GHashTable *fail; /* op name -> errno */
 	guint dim_status; /* DIM completes with this NVMe status */

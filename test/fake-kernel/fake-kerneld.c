@@ -388,6 +388,7 @@ handle_set_target(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 		t->dim_text = g_strdup(fk_get_str(req, "dim_text"));
 	}
 	if (t->kind == FK_TARGET_DC) {
+		t->numrec = fk_get_int(req, "numrec", t->numrec);
 		t->pleo = fk_get_bool(req, "pleo", t->pleo);
 		t->slp_unsupported = fk_get_bool(req, "slp_unsupported", t->slp_unsupported);
 		if (fk_get_str(req, "dctype") != NULL) {

@@ -77,9 +77,11 @@ grep -q 'stasadm "$id" -f "/etc/nvme/$id"' "$tmp/DEBIAN/postinst" ||
 	fail "postinst does not create the host identity"
 grep -q 'org.freedesktop.DBus.ReloadConfig' "$tmp/DEBIAN/postinst" ||
 	fail "postinst does not reload the bus configuration"
+# dh_installsystemd's snippet, exactly once (a stray debhelper token in a
+# comment would repeat it)
 for unit in stafd.service stacd.service; do
-	grep -q "deb-systemd-helper.*enable.*$unit\|deb-systemd-helper.*$unit" "$tmp/DEBIAN/postinst" ||
-		fail "postinst does not enable $unit"
+	n=$(grep -c "deb-systemd-helper enable '$unit'" "$tmp/DEBIAN/postinst" || true)
+	[ "$n" -eq 1 ] || fail "postinst enables $unit $n times, not once"
 done
 grep -q 'rm -f /etc/stas/sys.conf' "$tmp/DEBIAN/postrm" || fail "postrm does not purge sys.conf"
 depends=$(dpkg-deb -f "$deb" Depends)

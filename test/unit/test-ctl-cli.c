@@ -32,7 +32,7 @@
 #include "stas-stac-dbus.h"
 #include "stas-staf-dbus.h"
 
-#define DISC_NQN "nqn.2014-08.org.nvmexpress.discovery"
+#define DISC_NQN       "nqn.2014-08.org.nvmexpress.discovery"
 #define NOT_RUNNING(d) "Unable to communicate with " d " over D-Bus. Is " d " running?\n"
 
 /* clang-format off */
@@ -517,10 +517,10 @@ typedef struct {
 	StasDbusStafDebug *staf_debug;
 	StasDbusStac *stac;
 	StasDbusStacDebug *stac_debug;
-	gboolean detailed;	 /* the last list_controllers / get_all_log_pages flag */
-	char *last_id[7];	 /* the last get_log_pages / controller_info arguments */
-	gboolean bad_json;	 /* process_info answers something that is not JSON */
-	gboolean fail_calls;	 /* every method answers a D-Bus error */
+	gboolean detailed;   /* the last list_controllers / get_all_log_pages flag */
+	char *last_id[7];    /* the last get_log_pages / controller_info arguments */
+	gboolean bad_json;   /* process_info answers something that is not JSON */
+	gboolean fail_calls; /* every method answers a D-Bus error */
 } Fixture;
 
 typedef struct {
@@ -574,9 +574,9 @@ bus_start(void)
 	text = g_strdup_printf(bus_config, bus->dir);
 	g_assert_true(g_file_set_contents(conf, text, -1, NULL));
 	conf_arg = g_strdup_printf("--config-file=%s", conf);
-	bus->daemon = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "dbus-daemon",
-				       conf_arg, "--nofork", "--nopidfile", "--print-address=1",
-				       NULL);
+	bus->daemon =
+		g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "dbus-daemon", conf_arg,
+				 "--nofork", "--nopidfile", "--print-address=1", NULL);
 	g_assert_no_error(error);
 	in = g_data_input_stream_new(g_subprocess_get_stdout_pipe(bus->daemon));
 	bus->address = g_data_input_stream_read_line(in, NULL, NULL, &error);
@@ -671,8 +671,8 @@ run_tool_at(Run *r, const char *address, const char *tool_env, const char *const
 	g_source_remove(timeout);
 }
 
-#define STAFCTL(r, ...) run_tool_at(r, NULL, "STAFCTL", (const char *const[]){ __VA_ARGS__, NULL })
-#define STACCTL(r, ...) run_tool_at(r, NULL, "STACCTL", (const char *const[]){ __VA_ARGS__, NULL })
+#define STAFCTL(r, ...) run_tool_at(r, NULL, "STAFCTL", (const char *const[]){__VA_ARGS__, NULL})
+#define STACCTL(r, ...) run_tool_at(r, NULL, "STACCTL", (const char *const[]){__VA_ARGS__, NULL})
 
 static void
 assert_run(const Run *r, int status, const char *out, const char *err)
@@ -688,11 +688,17 @@ static void
 test_stafctl_without_stafd_says_so_and_exits_1(void **state)
 {
 	static const char *const commands[][8] = {
-		{ "tron" }, { "troff" }, { "status" }, { "ls" }, { "ls", "-d" },
-		{ "ls", "--json" }, { "adlp" }, { "adlp", "--detailed" },
-		{ "dlp", "-a", "192.168.1.10", "-s", "8009", "-q", HOSTNQN },
+		{"tron"},
+		{"troff"},
+		{"status"},
+		{"ls"},
+		{"ls", "-d"},
+		{"ls", "--json"},
+		{"adlp"},
+		{"adlp", "--detailed"},
+		{"dlp", "-a", "192.168.1.10", "-s", "8009", "-q", HOSTNQN},
 	};
-	Run r = { 0 };
+	Run r = {0};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
 		run_tool_at(&r, NULL, "STAFCTL", commands[i]);
@@ -705,9 +711,9 @@ static void
 test_stacctl_without_stacd_says_so_and_exits_1(void **state)
 {
 	static const char *const commands[][3] = {
-		{ "tron" }, { "troff" }, { "status" }, { "ls" }, { "ls", "-d" }, { "status", "--json" },
+		{"tron"}, {"troff"}, {"status"}, {"ls"}, {"ls", "-d"}, {"status", "--json"},
 	};
-	Run r = { 0 };
+	Run r = {0};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
 		run_tool_at(&r, NULL, "STACCTL", commands[i]);
@@ -720,11 +726,11 @@ static void
 test_no_bus_at_all_is_the_same_failure(void **state)
 {
 	g_autofree char *address = g_strdup_printf("unix:path=%s/no-such-socket", the_bus->dir);
-	Run r = { 0 };
+	Run r = {0};
 
-	run_tool_at(&r, address, "STAFCTL", (const char *const[]){ "ls", NULL });
+	run_tool_at(&r, address, "STAFCTL", (const char *const[]){"ls", NULL});
 	assert_run(&r, 1, "", NOT_RUNNING("stafd"));
-	run_tool_at(&r, address, "STACCTL", (const char *const[]){ "status", NULL });
+	run_tool_at(&r, address, "STACCTL", (const char *const[]){"status", NULL});
 	assert_run(&r, 1, "", NOT_RUNNING("stacd"));
 	run_clear(&r);
 }
@@ -734,7 +740,7 @@ test_no_bus_at_all_is_the_same_failure(void **state)
 static void
 test_version_is_nvme_stas_version(void **state)
 {
-	Run r = { 0 };
+	Run r = {0};
 
 	STAFCTL(&r, "--version");
 	assert_run(&r, 0, "nvme-stas " PACKAGE_VERSION "\n", "");
@@ -748,12 +754,12 @@ test_version_is_nvme_stas_version(void **state)
 static void
 test_no_command_prints_the_usage_line_and_exits_1(void **state)
 {
-	Run r = { 0 };
+	Run r = {0};
 
-	run_tool_at(&r, NULL, "STAFCTL", (const char *const[]){ NULL });
+	run_tool_at(&r, NULL, "STAFCTL", (const char *const[]){NULL});
 	assert_run(&r, 1, "usage: stafctl [-h] [-v] [--json] {tron,troff,status,ls,dlp,adlp} ...\n",
 		   "");
-	run_tool_at(&r, NULL, "STACCTL", (const char *const[]){ NULL });
+	run_tool_at(&r, NULL, "STACCTL", (const char *const[]){NULL});
 	assert_run(&r, 1, "usage: stacctl [-h] [-v] [--json] {tron,troff,status,ls} ...\n", "");
 	run_clear(&r);
 }
@@ -764,7 +770,7 @@ test_usage_errors_exit_2_with_argparse_messages(void **state)
 	static const char dlp_usage[] =
 		"usage: stafctl dlp [-h] [-t <trtype>] -a <traddr> -s <trsvcid> [-w <traddr>]\n"
 		"                   [-f <iface>] [-q <nqn>] [-n <nqn>] [--json]\n";
-	Run r = { 0 };
+	Run r = {0};
 
 	STAFCTL(&r, "foo");
 	assert_run(&r, 2, "",
@@ -811,7 +817,7 @@ test_usage_errors_exit_2_with_argparse_messages(void **state)
 static void
 test_help_exits_0(void **state)
 {
-	Run r = { 0 };
+	Run r = {0};
 
 	STAFCTL(&r, "ls", "-h");
 	assert_run(&r, 0,
@@ -891,8 +897,8 @@ on_get_log_pages(StasDbusStaf *skeleton, GDBusMethodInvocation *invocation, cons
 		 const char *traddr, const char *trsvcid, const char *subsysnqn,
 		 const char *host_traddr, const char *host_iface, const char *host_nqn, Fixture *f)
 {
-	const char *id[7] = { transport, traddr, trsvcid, subsysnqn, host_traddr, host_iface,
-			      host_nqn };
+	const char *id[7] = {transport,	  traddr,     trsvcid, subsysnqn,
+			     host_traddr, host_iface, host_nqn};
 
 	remember_id(f, id);
 	if (refused(f, invocation))
@@ -904,8 +910,8 @@ on_get_log_pages(StasDbusStaf *skeleton, GDBusMethodInvocation *invocation, cons
 }
 
 static gboolean
-on_get_all_log_pages(StasDbusStaf *skeleton, GDBusMethodInvocation *invocation,
-		     gboolean detailed, Fixture *f)
+on_get_all_log_pages(StasDbusStaf *skeleton, GDBusMethodInvocation *invocation, gboolean detailed,
+		     Fixture *f)
 {
 	f->detailed = detailed;
 	if (refused(f, invocation))
@@ -931,8 +937,8 @@ on_controller_info(GObject *skeleton, GDBusMethodInvocation *invocation, const c
 		   const char *host_traddr, const char *host_iface, const char *host_nqn,
 		   Fixture *f)
 {
-	const char *id[7] = { transport, traddr, trsvcid, subsysnqn, host_traddr, host_iface,
-			      host_nqn };
+	const char *id[7] = {transport,	  traddr,     trsvcid, subsysnqn,
+			     host_traddr, host_iface, host_nqn};
 
 	remember_id(f, id);
 	if (refused(f, invocation))
@@ -943,8 +949,7 @@ on_controller_info(GObject *skeleton, GDBusMethodInvocation *invocation, const c
 	return TRUE;
 }
 
-static void
-export(Fixture *f, gpointer skeleton, const char *path)
+static void export(Fixture *f, gpointer skeleton, const char *path)
 {
 	g_autoptr(GError) error = NULL;
 
@@ -1045,8 +1050,8 @@ assert_last_id(Fixture *f, const char *transport, const char *traddr, const char
 	       const char *subsysnqn, const char *host_traddr, const char *host_iface,
 	       const char *host_nqn)
 {
-	const char *want[7] = { transport, traddr, trsvcid, subsysnqn, host_traddr, host_iface,
-				host_nqn };
+	const char *want[7] = {transport,   traddr,	trsvcid, subsysnqn,
+			       host_traddr, host_iface, host_nqn};
 
 	for (int i = 0; i < 7; i++)
 		assert_string_equal(f->last_id[i], want[i]);
@@ -1058,7 +1063,7 @@ static void
 test_ls_prints_the_python_literal(void **state)
 {
 	Fixture *f = *state;
-	Run r = { 0 };
+	Run r = {0};
 
 	STAFCTL(&r, "ls");
 	assert_run(&r, 0, OUT_LS "\n", "");
@@ -1072,7 +1077,7 @@ static void
 test_ls_detailed_asks_for_details(void **state)
 {
 	Fixture *f = *state;
-	Run r = { 0 };
+	Run r = {0};
 
 	STAFCTL(&r, "ls", "-d");
 	assert_run(&r, 0, OUT_LS_DETAILED "\n", "");
@@ -1088,7 +1093,7 @@ static void
 test_json_option_prints_json_on_every_command(void **state)
 {
 	Fixture *f = *state;
-	Run r = { 0 };
+	Run r = {0};
 
 	STAFCTL(&r, "ls", "--json");
 	assert_run(&r, 0, OUT_LS_JSON "\n", "");
@@ -1119,7 +1124,7 @@ static void
 test_dlp_sends_the_seven_fields_in_order(void **state)
 {
 	Fixture *f = *state;
-	Run r = { 0 };
+	Run r = {0};
 
 	STAFCTL(&r, "dlp", "--traddr", "192.168.1.10", "--trsvcid", "8009", "-q", HOSTNQN);
 	assert_run(&r, 0, OUT_DLP "\n", "");
@@ -1135,7 +1140,7 @@ static void
 test_adlp_prints_all_log_pages(void **state)
 {
 	Fixture *f = *state;
-	Run r = { 0 };
+	Run r = {0};
 
 	STAFCTL(&r, "adlp");
 	assert_run(&r, 0, OUT_ADLP "\n", "");
@@ -1150,7 +1155,7 @@ static void
 test_stafctl_status_merges_log_pages_and_controller_info(void **state)
 {
 	Fixture *f = *state;
-	Run r = { 0 };
+	Run r = {0};
 
 	STAFCTL(&r, "status");
 	assert_run(&r, 0, OUT_STAF_STATUS "\n", "");
@@ -1163,7 +1168,7 @@ test_stafctl_status_merges_log_pages_and_controller_info(void **state)
 static void
 test_stacctl_status_has_no_log_pages(void **state)
 {
-	Run r = { 0 };
+	Run r = {0};
 
 	STACCTL(&r, "status");
 	assert_run(&r, 0, OUT_STAC_STATUS "\n", "");
@@ -1174,7 +1179,7 @@ static void
 test_tron_and_troff_set_the_property_and_read_it_back(void **state)
 {
 	Fixture *f = *state;
-	Run r = { 0 };
+	Run r = {0};
 
 	STAFCTL(&r, "tron");
 	assert_run(&r, 0, "tron = True\n", "");
@@ -1192,7 +1197,7 @@ static void
 test_reply_that_is_not_json_is_reported(void **state)
 {
 	Fixture *f = *state;
-	Run r = { 0 };
+	Run r = {0};
 
 	f->bad_json = TRUE;
 	STAFCTL(&r, "status");
@@ -1206,7 +1211,7 @@ static void
 test_error_reply_is_a_dbus_failure(void **state)
 {
 	Fixture *f = *state;
-	Run r = { 0 };
+	Run r = {0};
 
 	f->fail_calls = TRUE;
 	STAFCTL(&r, "ls");

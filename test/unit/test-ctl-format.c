@@ -754,7 +754,8 @@ test_ls_example_of_the_reference(void **state)
 	static const char expected[] =
 		"[{'device': 'nvme0',\n"
 		"  'host-iface': '',\n"
-		"  'host-nqn': 'nqn.2014-08.org.nvmexpress:uuid:13730573-e8d7-446e-81f6-042a497846d5',\n"
+		"  'host-nqn': "
+		"'nqn.2014-08.org.nvmexpress:uuid:13730573-e8d7-446e-81f6-042a497846d5',\n"
 		"  'host-traddr': '',\n"
 		"  'subsysnqn': 'nqn.2014-08.org.nvmexpress.discovery',\n"
 		"  'traddr': '::1',\n"
@@ -933,10 +934,18 @@ test_float_repr_is_python_shortest_repr(void **state)
 		const char *repr;
 	} cases[] = {
 		/* python: repr(float(x)) */
-		{ 0.1, "0.1" },	      { 1.0, "1.0" },	  { -0.0, "-0.0" },   { 1e16, "1e+16" },
-		{ 1e-05, "1e-05" },   { 0.0001, "0.0001" }, { 1.5e300, "1.5e+300" },
-		{ 100.0, "100.0" },   { 123.456, "123.456" }, { 1e22, "1e+22" },
-		{ 9999999999999998.0, "9999999999999998.0" }, { 5e-324, "5e-324" },
+		{0.1, "0.1"},
+		{1.0, "1.0"},
+		{-0.0, "-0.0"},
+		{1e16, "1e+16"},
+		{1e-05, "1e-05"},
+		{0.0001, "0.0001"},
+		{1.5e300, "1.5e+300"},
+		{100.0, "100.0"},
+		{123.456, "123.456"},
+		{1e22, "1e+22"},
+		{9999999999999998.0, "9999999999999998.0"},
+		{5e-324, "5e-324"},
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {

@@ -14,9 +14,9 @@
 
 #include "daemon-fixture.h"
 
-#define DC_ADDR "127.0.0.10"
-#define IO1_NQN "nqn.2014-08.com.example:io1"
-#define IO2_NQN "nqn.2014-08.com.example:io2"
+#define DC_ADDR	    "127.0.0.10"
+#define IO1_NQN	    "nqn.2014-08.com.example:io1"
+#define IO2_NQN	    "nqn.2014-08.com.example:io2"
 #define NOT_RUNNING "Unable to communicate with stafd over D-Bus. Is stafd running?\n"
 
 typedef struct {
@@ -53,18 +53,18 @@ stafctl(DaemonFixture *f, Run *r, const char *const *args)
 		g_ptr_array_add(argv, (char *)*args);
 	g_ptr_array_add(argv, NULL);
 	proc = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, &error);
-	if (proc == NULL || !g_subprocess_communicate_utf8(proc, NULL, NULL, &r->out, &r->err,
-							   &error))
+	if (proc == NULL ||
+	    !g_subprocess_communicate_utf8(proc, NULL, NULL, &r->out, &r->err, &error))
 		fail_msg("cannot run stafctl: %s", error->message);
 	r->status = g_subprocess_get_exit_status(proc);
 }
 
-#define STAFCTL(f, r, ...) stafctl(f, r, (const char *const[]){ __VA_ARGS__, NULL })
+#define STAFCTL(f, r, ...) stafctl(f, r, (const char *const[]){__VA_ARGS__, NULL})
 
 static JsonNode *
 stafctl_json(DaemonFixture *f, const char *const *args)
 {
-	g_auto(Run) r = { 0 };
+	g_auto(Run) r = {0};
 
 	stafctl(f, &r, args);
 	if (r.status != 0)
@@ -72,7 +72,7 @@ stafctl_json(DaemonFixture *f, const char *const *args)
 	return df_parse_json(r.out);
 }
 
-#define STAFCTL_JSON(f, ...) stafctl_json(f, (const char *const[]){ __VA_ARGS__, NULL })
+#define STAFCTL_JSON(f, ...) stafctl_json(f, (const char *const[]){__VA_ARGS__, NULL})
 
 /* a CDC with two I/O subsystems, named in stafd.conf, its log read */
 static void
@@ -92,8 +92,8 @@ start(DaemonFixture *f)
 static gboolean
 dc_has_log_pages(DaemonFixture *f, gpointer data)
 {
-	g_autoptr(JsonNode) pages = STAFCTL_JSON(f, "dlp", "-a", DC_ADDR, "-s", "8009", "-q",
-						 DF_HOSTNQN, "--json");
+	g_autoptr(JsonNode) pages =
+		STAFCTL_JSON(f, "dlp", "-a", DC_ADDR, "-s", "8009", "-q", DF_HOSTNQN, "--json");
 
 	return json_array_get_length(json_node_get_array(pages)) == 2;
 }
@@ -111,7 +111,7 @@ case_ls(DaemonFixture *f)
 {
 	g_autofree char *dev = NULL;
 	g_autofree char *expected = NULL;
-	g_auto(Run) r = { 0 };
+	g_auto(Run) r = {0};
 
 	start_and_wait(f);
 	dev = df_kernel_device_of(f, DC_ADDR);
@@ -151,7 +151,7 @@ case_ls_detailed_json(DaemonFixture *f)
 static void
 case_dlp(DaemonFixture *f)
 {
-	g_auto(Run) r = { 0 };
+	g_auto(Run) r = {0};
 
 	start_and_wait(f);
 	STAFCTL(f, &r, "dlp", "-a", DC_ADDR, "-s", "8009", "-q", DF_HOSTNQN);
@@ -177,10 +177,10 @@ case_adlp(DaemonFixture *f)
 	all = STAFCTL_JSON(f, "adlp", "--json");
 	assert_int_equal(json_array_get_length(json_node_get_array(all)), 1);
 	first = json_array_get_object_element(json_node_get_array(all), 0);
-	assert_string_equal(json_object_get_string_member(
-				    json_object_get_object_member(first, "discovery-controller"),
-				    "traddr"),
-			    DC_ADDR);
+	assert_string_equal(
+		json_object_get_string_member(
+			json_object_get_object_member(first, "discovery-controller"), "traddr"),
+		DC_ADDR);
 	assert_int_equal(json_array_get_length(json_object_get_array_member(first, "log-pages")),
 			 2);
 }
@@ -189,7 +189,7 @@ static void
 case_status(DaemonFixture *f)
 {
 	g_autoptr(JsonNode) status = NULL;
-	g_auto(Run) r = { 0 };
+	g_auto(Run) r = {0};
 	JsonObject *root, *dc;
 
 	start_and_wait(f);
@@ -214,7 +214,7 @@ case_status(DaemonFixture *f)
 static void
 case_tron(DaemonFixture *f)
 {
-	g_auto(Run) r = { 0 };
+	g_auto(Run) r = {0};
 	g_autoptr(JsonNode) status = NULL;
 
 	start(f);
@@ -223,9 +223,8 @@ case_tron(DaemonFixture *f)
 	assert_string_equal(r.out, "tron = True\n");
 	status = STAFCTL_JSON(f, "status", "--json");
 	assert_true(json_object_get_boolean_member(json_node_get_object(status), "tron"));
-	assert_string_equal(json_object_get_string_member(json_node_get_object(status),
-							  "log-level"),
-			    "DEBUG");
+	assert_string_equal(
+		json_object_get_string_member(json_node_get_object(status), "log-level"), "DEBUG");
 	STAFCTL(f, &r, "troff");
 	assert_string_equal(r.out, "tron = False\n");
 }
@@ -233,7 +232,7 @@ case_tron(DaemonFixture *f)
 static void
 case_stopped_daemon(DaemonFixture *f)
 {
-	g_auto(Run) r = { 0 };
+	g_auto(Run) r = {0};
 
 	start(f);
 	df_stop_daemon(f);
@@ -244,13 +243,13 @@ case_stopped_daemon(DaemonFixture *f)
 }
 
 static const DfCase cases[] = {
-	{ "ls", case_ls, FALSE },
-	{ "ls-detailed-json", case_ls_detailed_json, FALSE },
-	{ "dlp", case_dlp, FALSE },
-	{ "adlp", case_adlp, FALSE },
-	{ "status", case_status, FALSE },
-	{ "tron", case_tron, FALSE },
-	{ "stopped-daemon", case_stopped_daemon, FALSE },
+	{"ls", case_ls, FALSE},
+	{"ls-detailed-json", case_ls_detailed_json, FALSE},
+	{"dlp", case_dlp, FALSE},
+	{"adlp", case_adlp, FALSE},
+	{"status", case_status, FALSE},
+	{"tron", case_tron, FALSE},
+	{"stopped-daemon", case_stopped_daemon, FALSE},
 };
 
 int

@@ -28,6 +28,7 @@
 #include "stasadm-conf.h"
 #include "stasadm.h"
 
+#include "stas/stas-ini.h"
 #include "stas/stas-sysconf.h"
 
 #define MACHINE_ID   "0123456789abcdef0123456789abcdef"
@@ -36,8 +37,8 @@
 
 typedef struct {
 	char *dir;
-	char *conf;	   /* dir/sys.conf */
-	char *machine_id;  /* dir/machine-id */
+	char *conf;	  /* dir/sys.conf */
+	char *machine_id; /* dir/machine-id */
 	char *product_uuid;
 	StasHostIdPaths paths;
 	char *out;
@@ -102,7 +103,7 @@ run_args(Fixture *f, const char *conf, const char *const *args)
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 	size_t out_len = 0, err_len = 0;
 	char *out = NULL, *err = NULL;
-	StasadmEnv env = { &f->paths, NULL, NULL };
+	StasadmEnv env = {&f->paths, NULL, NULL};
 	int status;
 
 	env.out = open_memstream(&out, &out_len);
@@ -127,8 +128,8 @@ run_args(Fixture *f, const char *conf, const char *const *args)
 	return status;
 }
 
-#define RUN(f, ...)	 run_args(f, (f)->conf, (const char *const[]){ __VA_ARGS__, NULL })
-#define RUN_NO_C(f, ...) run_args(f, NULL, (const char *const[]){ __VA_ARGS__, NULL })
+#define RUN(f, ...)	 run_args(f, (f)->conf, (const char *const[]){__VA_ARGS__, NULL})
+#define RUN_NO_C(f, ...) run_args(f, NULL, (const char *const[]){__VA_ARGS__, NULL})
 
 static char *
 path_in(Fixture *f, const char *name)
@@ -254,8 +255,8 @@ test_hostnqn_needing_root_says_permission_denied(void **state)
 
 	/* no machine-id; the product uuid exists but only root may read it */
 	g_unlink(f->machine_id);
-	assert_true(g_file_set_contents(f->product_uuid, "4c4c4544-0034-3610-8038-b2c04f313233",
-					-1, NULL));
+	assert_true(g_file_set_contents(f->product_uuid, "4c4c4544-0034-3610-8038-b2c04f313233", -1,
+					NULL));
 	assert_int_equal(g_chmod(f->product_uuid, 0400), 0);
 	assert_int_equal(g_chmod(f->dir, 0777), 0);
 	if (geteuid() != 0) {
@@ -386,19 +387,19 @@ test_symname_with_a_newline_is_refused(void **state)
 
 /* ---- Q19: in place ---- */
 
-#define COMMENTED_CONF                                                                   \
-	"# sys.conf: the host identity\n"                                                 \
-	";   another comment style\n"                                                     \
-	"\n"                                                                              \
-	"[Host]\n"                                                                        \
-	"# the NQN comes from a file\n"                                                   \
-	"nqn = file:///etc/nvme/hostnqn\n"                                                \
-	"SymName = Old Name\n"                                                            \
-	"id=file:///etc/nvme/hostid\n"                                                    \
-	"  ; indented comment\n"                                                          \
-	"\n"                                                                              \
-	"[Other]\n"                                                                       \
-	"symname = not the host one\n"                                                    \
+#define COMMENTED_CONF                                                                             \
+	"# sys.conf: the host identity\n"                                                          \
+	";   another comment style\n"                                                              \
+	"\n"                                                                                       \
+	"[Host]\n"                                                                                 \
+	"# the NQN comes from a file\n"                                                            \
+	"nqn = file:///etc/nvme/hostnqn\n"                                                         \
+	"SymName = Old Name\n"                                                                     \
+	"id=file:///etc/nvme/hostid\n"                                                             \
+	"  ; indented comment\n"                                                                   \
+	"\n"                                                                                       \
+	"[Other]\n"                                                                                \
+	"symname = not the host one\n"                                                             \
 	"key = value\n"
 
 static void
@@ -563,16 +564,64 @@ test_file_mode_and_symlink_are_kept(void **state)
 static void
 test_edit_function_on_text(void **state)
 {
-	g_autofree char *a = stasadm_conf_edit("", 0, "Host", "nqn", "x");
 	const char *crlf = "[Host]\r\nnqn = y\r\n";
 	const char *outside = "key outside = 1\n[Host]\n";
-	g_autofree char *b = stasadm_conf_edit(crlf, strlen(crlf), "Host", "nqn", "x");
-	g_autofree char *c = stasadm_conf_edit(outside, strlen(outside), "Host", "id", "i");
+	const char indented[] = "[Host]\n  symname = a\n  nqn = b\n";
+	const char nul[] = "[Host]\nbad\0line\nsymname = a\n";
+	g_autoptr(GString) a = stasadm_conf_edit("", 0, "Host", "nqn", "x");
+	g_autoptr(GString) b = stasadm_conf_edit(crlf, strlen(crlf), "Host", "nqn", "x");
+	g_autoptr(GString) c = stasadm_conf_edit(outside, strlen(outside), "Host", "id", "i");
+	g_autoptr(GString) d =
+		stasadm_conf_edit(indented, strlen(indented), "Host", "symname", "c");
+	g_autoptr(GString) e = stasadm_conf_edit(nul, sizeof(nul) - 1, "Host", "symname", NULL);
 
-	assert_string_equal(a, "[Host]\nnqn = x\n");
-	assert_string_equal(b, "[Host]\r\nnqn = x\n");
+	assert_string_equal(a->str, "[Host]\nnqn = x\n");
+	assert_string_equal(b->str, "[Host]\r\nnqn = x\n");
 	/* a line the reader skips is kept as it is */
-	assert_string_equal(c, "key outside = 1\n[Host]\nid = i\n");
+	assert_string_equal(c->str, "key outside = 1\n[Host]\nid = i\n");
+	/* the replaced line keeps its indentation, so nqn stays a key of its own */
+	assert_string_equal(d->str, "[Host]\n  symname = c\n  nqn = b\n");
+	/* every byte of other lines is kept, NUL included */
+	assert_int_equal(e->len, sizeof("[Host]\nbad\0line\n") - 1);
+	assert_memory_equal(e->str, "[Host]\nbad\0line\n", e->len);
+}
+
+/* the last value of key in [Host] as the daemons read it, or NULL */
+static char *
+read_back(const GString *text, const char *key)
+{
+	g_autoptr(StasIni) ini = stas_ini_new();
+	const StasIniEntry *e;
+
+	stas_ini_add_data(ini, "test", text->str, text->len);
+	e = stas_ini_get_last(ini, "Host", key);
+	return e ? g_strdup(e->value ? e->value : "") : NULL;
+}
+
+/*
+ * found by fuzzing: an ignored, indented line ("= x" without a key) after
+ * the place of a new key would have become a continuation of it, so the
+ * key goes to a [Host] section of its own at the end instead
+ */
+static void
+test_ignored_line_never_becomes_part_of_the_new_key(void **state)
+{
+	const char fuzz[] = "[Host]\nsy=\n\n==\nXHost]\n\323]\n =\n==\nXHost]\n\323]\n  sy\n =]";
+	const char simple[] = "[Host]\n =oops\n";
+	const char aligned[] = "[Host]\n  nqn = a\n =oops\n";
+	g_autoptr(GString) a = stasadm_conf_edit(fuzz, sizeof(fuzz) - 1, "Host", "symname", "S");
+	g_autoptr(GString) b = stasadm_conf_edit(simple, sizeof(simple) - 1, "Host", "id", "I");
+	g_autoptr(GString) c = stasadm_conf_edit(aligned, sizeof(aligned) - 1, "Host", "id", "I");
+	g_autofree char *sym = read_back(a, "symname");
+	g_autofree char *sy = read_back(a, "sy");
+	g_autofree char *id = read_back(b, "id");
+
+	assert_string_equal(sym, "S");
+	assert_string_equal(sy, "");
+	assert_string_equal(id, "I");
+	assert_string_equal(b->str, "[Host]\n =oops\n\n[Host]\nid = I\n");
+	/* a new key aligns with the block's keys: " =oops" stays ignored */
+	assert_string_equal(c->str, "[Host]\n  nqn = a\n  id = I\n =oops\n");
 }
 
 /* ---- failures and the command line ---- */
@@ -595,8 +644,7 @@ test_conf_file_that_is_a_directory_fails(void **state)
 {
 	Fixture *f = *state;
 
-	assert_int_equal(run_args(f, f->dir, (const char *const[]){ "set-symname", "S", NULL }),
-			 1);
+	assert_int_equal(run_args(f, f->dir, (const char *const[]){"set-symname", "S", NULL}), 1);
 	assert_true(strlen(f->err) > 0);
 }
 
@@ -606,9 +654,10 @@ test_no_command_prints_usage_and_exits_1(void **state)
 	Fixture *f = *state;
 
 	g_setenv("COLUMNS", "80", TRUE);
-	assert_int_equal(run_args(f, NULL, (const char *const[]){ NULL }), 1);
-	assert_string_equal(f->out, "usage: stasadm [-h] [-v] [-c FILE]\n"
-				    "               {hostnqn,hostid,set-symname,clear-symname} ...\n");
+	assert_int_equal(run_args(f, NULL, (const char *const[]){NULL}), 1);
+	assert_string_equal(f->out,
+			    "usage: stasadm [-h] [-v] [-c FILE]\n"
+			    "               {hostnqn,hostid,set-symname,clear-symname} ...\n");
 	assert_string_equal(f->err, "");
 }
 
@@ -659,15 +708,15 @@ test_help_exits_0(void **state)
 
 	g_setenv("COLUMNS", "80", TRUE);
 	assert_int_equal(RUN(f, "set-symname", "-h"), 0);
-	assert_string_equal(f->out,
-			    "usage: stasadm set-symname [-h] [-f FILE] SYMNAME\n"
-			    "\n"
-			    "positional arguments:\n"
-			    "  SYMNAME               Symbolic name\n"
-			    "\n"
-			    "options:\n"
-			    "  -h, --help            show this help message and exit\n"
-			    "  -f FILE, --file FILE  Optional file where to save the symbolic name.\n");
+	assert_string_equal(
+		f->out, "usage: stasadm set-symname [-h] [-f FILE] SYMNAME\n"
+			"\n"
+			"positional arguments:\n"
+			"  SYMNAME               Symbolic name\n"
+			"\n"
+			"options:\n"
+			"  -h, --help            show this help message and exit\n"
+			"  -f FILE, --file FILE  Optional file where to save the symbolic name.\n");
 	assert_false(g_file_test(f->conf, G_FILE_TEST_EXISTS));
 }
 
@@ -707,6 +756,7 @@ main(void)
 		T(test_clear_symname_removes_every_occurrence_and_continuations),
 		T(test_file_mode_and_symlink_are_kept),
 		T(test_edit_function_on_text),
+		T(test_ignored_line_never_becomes_part_of_the_new_key),
 		T(test_unwritable_file_fails_and_leaves_sys_conf_alone),
 		T(test_conf_file_that_is_a_directory_fails),
 		T(test_no_command_prints_usage_and_exits_1),
