@@ -28,12 +28,6 @@ ctl_free(Ctl *ctl)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Ctl, ctl_free)
 
-const CtlTool *
-ctl_get_tool(Ctl *ctl)
-{
-	return ctl->tool;
-}
-
 /* the bus is opened on first use: -h and usage errors never touch it */
 static GDBusConnection *
 get_connection(Ctl *ctl, GError **error)

@@ -79,7 +79,6 @@ typedef struct {
 /* parse, run, print; returns the exit status */
 int ctl_main(const CtlTool *tool, int argc, char **argv);
 
-const CtlTool *ctl_get_tool(Ctl *ctl);
 GDBusProxy *ctl_get_main_proxy(Ctl *ctl, GError **error);
 GDBusProxy *ctl_get_debug_proxy(Ctl *ctl, GError **error);
 /* a tool's own call failed: the error is reported as a D-Bus failure */

@@ -380,7 +380,70 @@ safe_repr(GString *out, JsonNode *node)
 typedef struct {
 	GString *out;
 	glong width;
+	GHashTable *widths; /* JsonNode* -> 1 + len(repr(node)) */
 } Printer;
+
+/* len(repr(text)) */
+static glong
+str_repr_width(const char *text)
+{
+	PyStr s;
+	glong n;
+
+	pystr_init(&s, text, strlen(text));
+	n = pystr_repr_len(&s, 0, s.n);
+	pystr_clear(&s);
+	return n;
+}
+
+static glong
+scalar_repr_width(JsonNode *node)
+{
+	g_autoptr(GString) rep = NULL;
+	GType type = json_node_get_value_type(node);
+
+	if (type == G_TYPE_STRING)
+		return str_repr_width(json_node_get_string(node));
+	if (type == G_TYPE_BOOLEAN)
+		return json_node_get_boolean(node) ? 4 : 5;
+	rep = g_string_new(NULL);
+	safe_repr_scalar(rep, node);
+	return (glong)rep->len;
+}
+
+/*
+ * len(self._repr(node)): the one-line width pprint compares with the room
+ * left, without building the text.  remembered per node, so a deep tree
+ * costs its size once, not once per level.
+ */
+static glong
+repr_width(Printer *p, JsonNode *node)
+{
+	gpointer known = g_hash_table_lookup(p->widths, node);
+	glong n = 2; /* the brackets, or "None" below */
+
+	if (known)
+		return GPOINTER_TO_SIZE(known) - 1;
+	if (JSON_NODE_HOLDS_OBJECT(node)) {
+		JsonObject *object = json_node_get_object(node);
+		g_autoptr(GList) keys = json_object_get_members(object);
+
+		for (GList *l = keys; l; l = l->next)
+			n += (l != keys ? 2 : 0) + str_repr_width(l->data) + 2 +
+			     repr_width(p, json_object_get_member(object, l->data));
+	} else if (JSON_NODE_HOLDS_ARRAY(node)) {
+		JsonArray *array = json_node_get_array(node);
+
+		for (guint i = 0; i < json_array_get_length(array); i++)
+			n += (i ? 2 : 0) + repr_width(p, json_array_get_element(array, i));
+	} else if (JSON_NODE_HOLDS_VALUE(node)) {
+		n = scalar_repr_width(node);
+	} else {
+		n = 4;
+	}
+	g_hash_table_insert(p->widths, node, GSIZE_TO_POINTER((gsize)n + 1));
+	return n;
+}
 
 static void format_node(Printer *p, JsonNode *node, glong indent, glong allowance, int level);
 
@@ -564,11 +627,9 @@ pprint_str(Printer *p, const char *text, glong indent, glong allowance, int leve
 static void
 format_node(Printer *p, JsonNode *node, glong indent, glong allowance, int level)
 {
-	g_autoptr(GString) rep = g_string_new(NULL);
 	glong max_width = p->width - indent - allowance;
 
-	safe_repr(rep, node);
-	if (g_utf8_strlen(rep->str, rep->len) > max_width) {
+	if (repr_width(p, node) > max_width) {
 		if (JSON_NODE_HOLDS_OBJECT(node)) {
 			pprint_dict(p, json_node_get_object(node), indent, allowance, level + 1);
 			return;
@@ -583,15 +644,16 @@ format_node(Printer *p, JsonNode *node, glong indent, glong allowance, int level
 			return;
 		}
 	}
-	g_string_append_len(p->out, rep->str, rep->len);
+	safe_repr(p->out, node);
 }
 
 char *
 ctl_format_pretty(JsonNode *node, int width)
 {
-	Printer p = {g_string_new(NULL), width};
+	Printer p = {g_string_new(NULL), width, g_hash_table_new(NULL, NULL)};
 
 	format_node(&p, node, 0, 0, 0);
+	g_hash_table_unref(p.widths);
 	return g_string_free(p.out, FALSE);
 }
 

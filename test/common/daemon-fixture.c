@@ -21,15 +21,22 @@
 #include "fake-kernel-client.h"
 
 #define STAFD_BUS_NAME	  "org.nvmexpress.staf"
+#define STACD_BUS_NAME	  "org.nvmexpress.stac"
 #define START_TIMEOUT_SEC 10.0
+
+/* the slots of the dump arrays: the daemons first (killed first), then these */
+#define SLOT_KERNEL (DF_MAX_DAEMONS)
+#define SLOT_BUS    (DF_MAX_DAEMONS + 1)
+#define N_SLOTS	    (DF_MAX_DAEMONS + 2)
 
 /*
  * the logs of the running case, for the handler of meson's timeout signal:
  * it can only use what is async-signal-safe, so plain arrays
  */
-static char dump_paths[3][PATH_MAX];
-static char dump_dir[PATH_MAX];	    /* removed by the handler, unless kept */
-static volatile pid_t dump_pids[3]; /* daemon, fake-kerneld, dbus-daemon */
+static char dump_labels[N_SLOTS][64];
+static char dump_paths[N_SLOTS][PATH_MAX];
+static char dump_dir[PATH_MAX];		  /* removed by the handler, unless kept */
+static volatile pid_t dump_pids[N_SLOTS]; /* daemons, fake-kerneld, dbus-daemon */
 
 static void
 dump_file(const char *label, const char *path)
@@ -55,9 +62,8 @@ dump_file(const char *label, const char *path)
 static void
 dump_logs(void)
 {
-	dump_file("daemon log", dump_paths[0]);
-	dump_file("fake-kerneld log", dump_paths[1]);
-	dump_file("dbus-daemon log", dump_paths[2]);
+	for (int i = 0; i < N_SLOTS; i++)
+		dump_file(dump_labels[i], dump_paths[i]);
 }
 
 static void
@@ -66,12 +72,12 @@ on_fatal_signal(int sig)
 	static const char msg[] = "\n*** test case killed (timeout?): logs follow\n";
 
 	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < N_SLOTS; i++) {
 		if (dump_pids[i] > 0)
 			kill(dump_pids[i], SIGKILL);
 	}
 	dump_logs();
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < N_SLOTS; i++) {
 		if (dump_pids[i] > 0)
 			waitpid(dump_pids[i], NULL, 0);
 	}
@@ -90,8 +96,9 @@ on_fatal_signal(int sig)
 }
 
 static void
-remember_log(int slot, const char *path)
+remember_log(int slot, const char *label, const char *path)
 {
+	g_strlcpy(dump_labels[slot], label ? label : "", sizeof(dump_labels[slot]));
 	g_strlcpy(dump_paths[slot], path ? path : "", sizeof(dump_paths[slot]));
 }
 
@@ -319,11 +326,11 @@ start_bus(DaemonFixture *f)
 	config_arg = g_strconcat("--config-file=", config_path, NULL);
 	f->bus_address = g_strconcat("unix:path=", socket, NULL);
 	f->bus_log = df_path(f, "dbus-daemon.log");
-	remember_log(2, f->bus_log);
+	remember_log(SLOT_BUS, "dbus-daemon log", f->bus_log);
 	f->bus_pid = spawn_logged(
 		(const char *const[]){dbus_daemon, config_arg, "--nofork", "--nopidfile", NULL},
 		NULL, f->bus_log, FALSE);
-	remember_pid(2, f->bus_pid);
+	remember_pid(SLOT_BUS, f->bus_pid);
 	for (;;) {
 		g_clear_error(&error);
 		f->bus = g_dbus_connection_new_for_address_sync(
@@ -350,11 +357,11 @@ start_kernel(DaemonFixture *f)
 
 	f->kernel_socket = df_path(f, "kernel.sock");
 	f->kernel_log = df_path(f, "fake-kerneld.log");
-	remember_log(1, f->kernel_log);
+	remember_log(SLOT_KERNEL, "fake-kerneld log", f->kernel_log);
 	f->kernel_pid = spawn_logged((const char *const[]){kerneld, "--socket", f->kernel_socket,
 							   "--die-with-parent", NULL},
 				     NULL, f->kernel_log, FALSE);
-	remember_pid(1, f->kernel_pid);
+	remember_pid(SLOT_KERNEL, f->kernel_pid);
 	for (;;) {
 		g_autoptr(GError) error = NULL;
 		g_autoptr(JsonObject) pong = fk_client_call(f->kernel_socket, "ping", NULL, &error);
@@ -478,24 +485,24 @@ df_kernel_stat(DaemonFixture *f, const char *op)
 	return stats ? fk_get_int(stats, op, 0) : 0;
 }
 
-/* ---- the daemon ------------------------------------------------------------ */
+/* ---- the daemons ----------------------------------------------------------- */
 
 static void
 on_daemon_exit(GPid pid, int status, gpointer data)
 {
-	DaemonFixture *f = data;
+	DfDaemon *d = data;
 
-	if (pid != f->daemon_pid)
+	if (pid != d->pid)
 		return;
-	f->daemon_exited = TRUE;
-	f->daemon_status = status;
-	f->daemon_watch = 0;
-	remember_pid(0, 0);
+	d->exited = TRUE;
+	d->status = status;
+	d->watch = 0;
+	remember_pid(d->slot, 0);
 	g_spawn_close_pid(pid);
 }
 
 static char **
-daemon_environ(DaemonFixture *f)
+daemon_environ(DaemonFixture *f, const char *run_dir)
 {
 	char **env = g_get_environ();
 	static const char *const unset[] = {"NOTIFY_SOCKET", "LISTEN_FDS",
@@ -506,7 +513,7 @@ daemon_environ(DaemonFixture *f)
 		env = g_environ_unsetenv(env, unset[i]);
 	env = g_environ_setenv(env, "DBUS_SYSTEM_BUS_ADDRESS", f->bus_address, TRUE);
 	env = g_environ_setenv(env, "STAS_FAKE_KERNEL", f->kernel_socket, TRUE);
-	env = g_environ_setenv(env, "RUNTIME_DIRECTORY", f->run_dir, TRUE);
+	env = g_environ_setenv(env, "RUNTIME_DIRECTORY", run_dir, TRUE);
 	env = g_environ_setenv(env, "STAS_TEST_SYSCONF", f->sysconf, TRUE);
 	env = g_environ_setenv(env, "STAS_TEST_NBFT_DIR", f->nbft_dir, TRUE);
 	env = g_environ_setenv(env, "STAS_TEST_UDEV_RULES_DIR", f->rules_dir, TRUE);
@@ -514,25 +521,80 @@ daemon_environ(DaemonFixture *f)
 	return env;
 }
 
-void
-df_start_daemon(DaemonFixture *f, const char *name, const char *program, const char *const *args)
+/* the daemon called name, NULL if it was never started in this case */
+static DfDaemon *
+find_daemon(DaemonFixture *f, const char *name)
 {
-	g_auto(GStrv) env = daemon_environ(f);
+	for (int i = 0; i < DF_MAX_DAEMONS; i++) {
+		if (g_strcmp0(f->daemons[i].name, name) == 0)
+			return &f->daemons[i];
+	}
+	return NULL;
+}
+
+static DfDaemon *
+must_find_daemon(DaemonFixture *f, const char *name)
+{
+	DfDaemon *d = find_daemon(f, name);
+
+	if (d == NULL)
+		fail_msg("no daemon called %s was started in this case", name);
+	return d;
+}
+
+/* the daemon of the functions without a name: the first one started */
+static DfDaemon *
+first_daemon(DaemonFixture *f)
+{
+	if (f->daemons[0].name == NULL)
+		fail_msg("no daemon was started in this case");
+	return &f->daemons[0];
+}
+
+/* its slot: the one it had before, or a free one */
+static DfDaemon *
+daemon_slot(DaemonFixture *f, const char *name)
+{
+	DfDaemon *d = find_daemon(f, name);
+
+	if (d != NULL)
+		return d;
+	for (int i = 0; i < DF_MAX_DAEMONS; i++) {
+		if (f->daemons[i].name == NULL) {
+			d = &f->daemons[i];
+			d->slot = i;
+			d->name = g_strdup(name);
+			d->log = g_strconcat(f->dir, G_DIR_SEPARATOR_S, name, ".log", NULL);
+			return d;
+		}
+	}
+	fail_msg("more than %d daemons in one case", DF_MAX_DAEMONS);
+	return NULL;
+}
+
+static gboolean
+running(const DfDaemon *d)
+{
+	return d->pid != 0 && !d->exited;
+}
+
+static void
+start_daemon(DaemonFixture *f, const char *name, const char *program, const char *const *args,
+	     const char *run_dir)
+{
+	g_auto(GStrv) env = daemon_environ(f, run_dir);
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 	g_autofree char *header = NULL;
-	g_autofree char *log_name = g_strconcat(name, ".log", NULL);
+	g_autofree char *label = g_strconcat(name, " log", NULL);
+	DfDaemon *d = daemon_slot(f, name);
 	int fd;
 
-	if (f->daemon_pid != 0 && !f->daemon_exited)
+	if (running(d))
 		fail_msg("%s is already running", name);
-	g_free(f->daemon_name);
-	f->daemon_name = g_strdup(name);
-	g_free(f->daemon_log);
-	f->daemon_log = df_path(f, log_name);
-	remember_log(0, f->daemon_log);
-	f->daemon_starts++;
-	header = g_strdup_printf("==== %s start #%u ====\n", name, f->daemon_starts);
-	fd = open_log(f->daemon_log);
+	remember_log(d->slot, label, d->log);
+	d->starts++;
+	header = g_strdup_printf("==== %s start #%u ====\n", name, d->starts);
+	fd = open_log(d->log);
 	(void)!write(fd, header, strlen(header));
 	close(fd);
 
@@ -540,12 +602,17 @@ df_start_daemon(DaemonFixture *f, const char *name, const char *program, const c
 	for (guint i = 0; args && args[i]; i++)
 		g_ptr_array_add(argv, (gpointer)args[i]);
 	g_ptr_array_add(argv, NULL);
-	f->daemon_exited = FALSE;
-	f->daemon_status = 0;
-	f->daemon_pid =
-		spawn_logged((const char *const *)argv->pdata, env, f->daemon_log, f->net_isolated);
-	remember_pid(0, f->daemon_pid);
-	f->daemon_watch = g_child_watch_add(f->daemon_pid, on_daemon_exit, f);
+	d->exited = FALSE;
+	d->status = 0;
+	d->pid = spawn_logged((const char *const *)argv->pdata, env, d->log, f->net_isolated);
+	remember_pid(d->slot, d->pid);
+	d->watch = g_child_watch_add(d->pid, on_daemon_exit, d);
+}
+
+void
+df_start_daemon(DaemonFixture *f, const char *name, const char *program, const char *const *args)
+{
+	start_daemon(f, name, program, args, f->run_dir);
 }
 
 void
@@ -553,15 +620,19 @@ df_start_stafd(DaemonFixture *f)
 {
 	g_autofree char *conf = df_path(f, "stafd.conf");
 
-	df_start_daemon(f, "stafd", env_path(DF_ENV_STAFD),
-			(const char *const[]){"-f", conf, NULL});
+	start_daemon(f, "stafd", env_path(DF_ENV_STAFD), (const char *const[]){"-f", conf, NULL},
+		     f->run_dir);
 	df_wait_name(f, STAFD_BUS_NAME, DF_TIMEOUT_SEC);
 }
 
-gboolean
-df_daemon_running(DaemonFixture *f)
+void
+df_start_stacd(DaemonFixture *f)
 {
-	return f->daemon_pid != 0 && !f->daemon_exited;
+	g_autofree char *conf = df_path(f, "stacd.conf");
+
+	start_daemon(f, "stacd", env_path(DF_ENV_STACD), (const char *const[]){"-f", conf, NULL},
+		     f->stacd_run_dir);
+	df_wait_name(f, STACD_BUS_NAME, DF_TIMEOUT_SEC);
 }
 
 static char *
@@ -578,57 +649,101 @@ describe_status(int status)
 void
 df_check_alive(DaemonFixture *f)
 {
-	g_autofree char *how = NULL;
+	for (int i = 0; i < DF_MAX_DAEMONS; i++) {
+		DfDaemon *d = &f->daemons[i];
+		g_autofree char *how = NULL;
 
-	if (f->daemon_pid == 0 || !f->daemon_exited)
-		return;
-	how = describe_status(f->daemon_status);
-	fail_msg("%s exited unexpectedly: %s", f->daemon_name, how);
+		if (d->pid == 0 || !d->exited)
+			continue;
+		how = describe_status(d->status);
+		fail_msg("%s exited unexpectedly: %s", d->name, how);
+	}
+}
+
+static void
+signal_daemon(DfDaemon *d, int sig)
+{
+	if (!running(d))
+		fail_msg("cannot send signal %d: %s is not running", sig, d->name);
+	if (kill(d->pid, sig) != 0)
+		fail_msg("kill(%d): %s", sig, g_strerror(errno));
+}
+
+static int
+wait_exit(DaemonFixture *f, DfDaemon *d, double timeout)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)(timeout * G_USEC_PER_SEC);
+
+	if (d->pid == 0)
+		fail_msg("%s is not running: nothing to wait for", d->name);
+	while (!d->exited) {
+		if (g_get_monotonic_time() > end)
+			fail_msg("%s did not exit within %.1f s", d->name, timeout);
+		df_iterate(f, 20);
+	}
+	d->pid = 0;
+	return d->status;
+}
+
+static void
+stop_daemon(DaemonFixture *f, DfDaemon *d)
+{
+	g_autofree char *how = NULL;
+	int status;
+
+	signal_daemon(d, SIGTERM);
+	status = wait_exit(f, d, DF_TIMEOUT_SEC);
+	how = describe_status(status);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("%s did not stop cleanly: %s", d->name, how);
+}
+
+static char *
+daemon_log(DfDaemon *d)
+{
+	char *log = d->log ? df_read(d->log) : NULL;
+
+	return log ? log : g_strdup("");
+}
+
+static guint
+count_in(const char *log, const char *text)
+{
+	guint n = 0;
+
+	for (const char *p = strstr(log, text); p && *text; p = strstr(p + strlen(text), text))
+		n++;
+	return n;
 }
 
 void
 df_signal(DaemonFixture *f, int sig)
 {
-	if (!df_daemon_running(f))
-		fail_msg("cannot send signal %d: %s is not running", sig,
-			 f->daemon_name ? f->daemon_name : "the daemon");
-	if (kill(f->daemon_pid, sig) != 0)
-		fail_msg("kill(%d): %s", sig, g_strerror(errno));
+	signal_daemon(first_daemon(f), sig);
 }
 
 int
 df_wait_exit(DaemonFixture *f, double timeout)
 {
-	gint64 end = g_get_monotonic_time() + (gint64)(timeout * G_USEC_PER_SEC);
-
-	while (!f->daemon_exited) {
-		if (g_get_monotonic_time() > end)
-			fail_msg("%s did not exit within %.1f s", f->daemon_name, timeout);
-		df_iterate(f, 20);
-	}
-	f->daemon_pid = 0;
-	return f->daemon_status;
+	return wait_exit(f, first_daemon(f), timeout);
 }
 
 void
 df_stop_daemon(DaemonFixture *f)
 {
-	g_autofree char *how = NULL;
-	int status;
+	stop_daemon(f, first_daemon(f));
+}
 
-	df_signal(f, SIGTERM);
-	status = df_wait_exit(f, DF_TIMEOUT_SEC);
-	how = describe_status(status);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		fail_msg("%s did not stop cleanly: %s", f->daemon_name, how);
+gboolean
+df_daemon_running(DaemonFixture *f)
+{
+	return f->daemons[0].name != NULL && running(&f->daemons[0]);
 }
 
 char *
 df_daemon_log(DaemonFixture *f)
 {
-	char *log = f->daemon_log ? df_read(f->daemon_log) : NULL;
-
-	return log ? log : g_strdup("");
+	return f->daemons[0].name ? daemon_log(&f->daemons[0]) : g_strdup("");
 }
 
 gboolean
@@ -643,11 +758,66 @@ guint
 df_log_count(DaemonFixture *f, const char *text)
 {
 	g_autofree char *log = df_daemon_log(f);
-	guint n = 0;
 
-	for (const char *p = strstr(log, text); p && *text; p = strstr(p + strlen(text), text))
-		n++;
-	return n;
+	return count_in(log, text);
+}
+
+void
+df_signal_of(DaemonFixture *f, const char *name, int sig)
+{
+	signal_daemon(must_find_daemon(f, name), sig);
+}
+
+int
+df_wait_exit_of(DaemonFixture *f, const char *name, double timeout)
+{
+	return wait_exit(f, must_find_daemon(f, name), timeout);
+}
+
+void
+df_stop_daemon_of(DaemonFixture *f, const char *name)
+{
+	stop_daemon(f, must_find_daemon(f, name));
+}
+
+gboolean
+df_daemon_running_of(DaemonFixture *f, const char *name)
+{
+	DfDaemon *d = find_daemon(f, name);
+
+	return d != NULL && running(d);
+}
+
+char *
+df_daemon_log_of(DaemonFixture *f, const char *name)
+{
+	return daemon_log(must_find_daemon(f, name));
+}
+
+gboolean
+df_log_contains_of(DaemonFixture *f, const char *name, const char *text)
+{
+	g_autofree char *log = df_daemon_log_of(f, name);
+
+	return df_contains(log, text);
+}
+
+guint
+df_log_count_of(DaemonFixture *f, const char *name, const char *text)
+{
+	g_autofree char *log = df_daemon_log_of(f, name);
+
+	return count_in(log, text);
+}
+
+GPid
+df_daemon_pid_of(DaemonFixture *f, const char *name)
+{
+	DfDaemon *d = must_find_daemon(f, name);
+
+	if (!running(d))
+		fail_msg("%s is not running", name);
+	return d->pid;
 }
 
 /* ---- the bus name ---------------------------------------------------------- */
@@ -746,6 +916,7 @@ fixture_init(DaemonFixture *f)
 	if (chmod(f->dir, 0755) != 0)
 		fail_msg("chmod %s: %s", f->dir, g_strerror(errno));
 	f->run_dir = df_path(f, "run");
+	f->stacd_run_dir = df_path(f, "run-stacd");
 	f->rules_dir = df_path(f, "rules.d");
 	f->nbft_dir = df_path(f, "nbft");
 	f->sysconf = df_path(f, "sys.conf");
@@ -755,6 +926,8 @@ fixture_init(DaemonFixture *f)
 	/* RUNTIME_DIRECTORY exists under systemd; the rules dir is stafd's to create */
 	if (g_mkdir(f->run_dir, 0700) != 0)
 		fail_msg("cannot create %s: %s", f->run_dir, g_strerror(errno));
+	if (g_mkdir(f->stacd_run_dir, 0700) != 0)
+		fail_msg("cannot create %s: %s", f->stacd_run_dir, g_strerror(errno));
 	df_writef(f, f->sysconf, "[Host]\nnqn=%s\nid=%s\n", DF_HOSTNQN, DF_HOSTID);
 	df_writef(f, f->systemctl, "#!/bin/sh\nprintf '%%s\\n' \"$*\" >> '%s'\n", f->systemctl_log);
 	if (chmod(f->systemctl, 0755) != 0)
@@ -769,10 +942,15 @@ fixture_free(DaemonFixture *f)
 {
 	const char *keep = g_getenv(DF_ENV_KEEP);
 
-	if (f->daemon_pid != 0 && !f->daemon_exited) {
-		if (f->daemon_watch)
-			g_source_remove(f->daemon_watch);
-		terminate(&f->daemon_pid, DF_TIMEOUT_SEC);
+	/* the last started first: stacd before the stafd it is a client of */
+	for (int i = DF_MAX_DAEMONS - 1; i >= 0; i--) {
+		DfDaemon *d = &f->daemons[i];
+
+		if (d->pid != 0 && !d->exited) {
+			if (d->watch)
+				g_source_remove(d->watch);
+			terminate(&d->pid, DF_TIMEOUT_SEC);
+		}
 	}
 	if (!f->passed)
 		dump_logs();
@@ -788,12 +966,13 @@ fixture_free(DaemonFixture *f)
 		fprintf(stderr, "kept %s\n", f->dir);
 	}
 	for (int i = 0; i < 3; i++) {
-		remember_log(i, NULL);
+		remember_log(i, NULL, NULL);
 		remember_pid(i, 0);
 	}
 	dump_dir[0] = '\0';
 	g_free(f->dir);
 	g_free(f->run_dir);
+	g_free(f->stacd_run_dir);
 	g_free(f->rules_dir);
 	g_free(f->nbft_dir);
 	g_free(f->sysconf);
@@ -803,8 +982,10 @@ fixture_free(DaemonFixture *f)
 	g_free(f->bus_log);
 	g_free(f->kernel_socket);
 	g_free(f->kernel_log);
-	g_free(f->daemon_name);
-	g_free(f->daemon_log);
+	for (int i = 0; i < DF_MAX_DAEMONS; i++) {
+		g_free(f->daemons[i].name);
+		g_free(f->daemons[i].log);
+	}
 	g_free(f);
 }
 

@@ -11,18 +11,25 @@
  *     and includes the project's own policy files (etc/dbus-1/system.d),
  *     which dbus-daemon validates; a case may ask for a bus that allows
  *     everything instead, to test what the daemon checks by itself;
- *   - a fake-kerneld (test/fake-kernel) the daemon's fake seam talks to;
- *   - the daemon under test (stafd-test, later stacd-test), started with
- *     the test-only environment (DBUS_SYSTEM_BUS_ADDRESS, STAS_FAKE_KERNEL,
- *     RUNTIME_DIRECTORY, STAS_TEST_*) in a network namespace of its own
- *     when the host allows it, its stdout and stderr appended to a log
- *     file that is printed when the case fails (or is killed by meson's
+ *   - a fake-kerneld (test/fake-kernel) the daemons' fake seam talks to;
+ *   - the daemons under test (stafd-test, stacd-test, or both at once),
+ *     started with the test-only environment (DBUS_SYSTEM_BUS_ADDRESS,
+ *     STAS_FAKE_KERNEL, RUNTIME_DIRECTORY: one per daemon, STAS_TEST_*) in
+ *     a network namespace of their own when the host allows it, the
+ *     stdout and stderr of each appended to its log file (<name>.log),
+ *     every log printed when the case fails (or is killed by meson's
  *     timeout);
  *   - a STAS_TEST_SYSTEMCTL script that records its argv, one line per run.
  *
+ * a daemon is known by its name ("stafd", "stacd"); starting a name again
+ * (a restart) appends to the same log.  the functions without a name act on
+ * the first daemon started in the case (the only one, in most cases); their
+ * _of variants name the daemon.
+ *
  * waits are bounded: df_wait_until() / DF_ASSERT_EVENTUALLY iterate the
  * main context until the condition holds or the time is
- * up; nothing sleeps and hopes.  a wait fails early when the daemon died.
+ * up; nothing sleeps and hopes.  a wait fails early when a daemon died
+ * (one that was not stopped through the fixture).
  *
  * this is test code for cmocka: on a broken precondition (a process that
  * does not start, a fake-kernel request refused) the helpers fail the
@@ -50,6 +57,7 @@ G_BEGIN_DECLS
 
 /* the environment meson gives the test programs */
 #define DF_ENV_STAFD	    "STAFD_TEST"	   /* path of stafd-test */
+#define DF_ENV_STACD	    "STACD_TEST"	   /* path of stacd-test */
 #define DF_ENV_KERNELD	    "FAKE_KERNELD"	   /* path of fake-kerneld */
 #define DF_ENV_KERNELCTL    "FAKE_KERNELCTL"	   /* path of fake-kernelctl */
 #define DF_ENV_POLICY_DIR   "STAS_DBUS_POLICY_DIR" /* etc/dbus-1/system.d of the source tree */
@@ -66,6 +74,9 @@ G_BEGIN_DECLS
 /* how long a case waits for anything by default (CI may be slow) */
 #define DF_TIMEOUT_SEC 15.0
 
+/* daemons a case may run (each name once, restarts included) */
+#define DF_MAX_DAEMONS 4
+
 typedef struct _DaemonFixture DaemonFixture;
 typedef void (*DfCaseFunc)(DaemonFixture *f);
 
@@ -76,12 +87,24 @@ typedef struct {
 	gboolean no_policy;
 } DfCase;
 
+typedef struct {
+	char *name;	/* "stafd", "stacd"; NULL: the slot is free */
+	GPid pid;	/* 0 when not running */
+	guint watch;
+	gboolean exited;
+	int status;	/* wait status, once exited */
+	guint starts;
+	char *log;	/* dir/<name>.log, all its runs */
+	int slot;	/* its index in daemons[] */
+} DfDaemon;
+
 struct _DaemonFixture {
 	const DfCase *tcase;
 	gboolean passed;
 
-	char *dir;	 /* the case's temporary directory */
-	char *run_dir;	 /* RUNTIME_DIRECTORY */
+	char *dir;	     /* the case's temporary directory */
+	char *run_dir;	     /* RUNTIME_DIRECTORY of stafd (and of df_start_daemon) */
+	char *stacd_run_dir; /* RUNTIME_DIRECTORY of stacd */
 	char *rules_dir; /* STAS_TEST_UDEV_RULES_DIR */
 	char *nbft_dir;	 /* STAS_TEST_NBFT_DIR */
 	char *sysconf;	 /* STAS_TEST_SYSCONF */
@@ -97,14 +120,8 @@ struct _DaemonFixture {
 	char *kernel_socket;
 	char *kernel_log;
 
-	char *daemon_name; /* "stafd" */
-	GPid daemon_pid;   /* 0 when not running */
-	guint daemon_watch;
-	gboolean daemon_exited;
-	int daemon_status; /* wait status, once exited */
-	guint daemon_starts;
-	char *daemon_log;
-	gboolean net_isolated; /* the daemon runs in a network namespace of its own */
+	DfDaemon daemons[DF_MAX_DAEMONS]; /* in the order of their first start */
+	gboolean net_isolated; /* the daemons run in a network namespace of their own */
 };
 
 /* ---- running the cases ---- */
@@ -122,17 +139,22 @@ void df_writef(DaemonFixture *f, const char *name, const char *fmt, ...) G_GNUC_
 char *df_read(const char *path);
 
 
-/* ---- the daemon under test ---- */
+/* ---- the daemons under test ---- */
 
 /*
- * start program (a path) as the daemon, argv[1..] = args (NULL-terminated,
- * may be NULL).  name ("stafd") labels its log.  does not wait for the bus
- * name: see df_wait_name().
+ * start program (a path) as the daemon called name ("stafd"), argv[1..] =
+ * args (NULL-terminated, may be NULL), RUNTIME_DIRECTORY = f->run_dir.
+ * does not wait for the bus name: see df_wait_name().
  */
 void df_start_daemon(DaemonFixture *f, const char *name, const char *program,
 		     const char *const *args);
 /* stafd-test with -f dir/stafd.conf, then wait until it owns org.nvmexpress.staf */
 void df_start_stafd(DaemonFixture *f);
+/*
+ * stacd-test with -f dir/stacd.conf and RUNTIME_DIRECTORY f->stacd_run_dir,
+ * then wait until it owns org.nvmexpress.stac
+ */
+void df_start_stacd(DaemonFixture *f);
 /* send a signal to the running daemon */
 void df_signal(DaemonFixture *f, int sig);
 /* wait until the daemon exits; its wait status, or fails the case after timeout */
@@ -146,6 +168,17 @@ char *df_daemon_log(DaemonFixture *f);
 gboolean df_log_contains(DaemonFixture *f, const char *text);
 /* number of occurrences of text in the daemon's log */
 guint df_log_count(DaemonFixture *f, const char *text);
+
+/* the same for the daemon called name; each fails the case if it was never started */
+void df_signal_of(DaemonFixture *f, const char *name, int sig);
+int df_wait_exit_of(DaemonFixture *f, const char *name, double timeout);
+void df_stop_daemon_of(DaemonFixture *f, const char *name);
+gboolean df_daemon_running_of(DaemonFixture *f, const char *name);
+char *df_daemon_log_of(DaemonFixture *f, const char *name);
+gboolean df_log_contains_of(DaemonFixture *f, const char *name, const char *text);
+guint df_log_count_of(DaemonFixture *f, const char *name, const char *text);
+/* its process id; fails the case if it is not running */
+GPid df_daemon_pid_of(DaemonFixture *f, const char *name);
 
 /* ---- the bus ---- */
 
@@ -161,7 +194,7 @@ typedef gboolean (*DfCondition)(DaemonFixture *f, gpointer data);
 void df_iterate(DaemonFixture *f, guint ms);
 /*
  * iterate the main context until cond(f, data) holds: TRUE, or FALSE after
- * timeout seconds.  fails the case at once if the daemon dies meanwhile.
+ * timeout seconds.  fails the case at once if a daemon dies meanwhile.
  */
 gboolean df_wait_until(DaemonFixture *f, DfCondition cond, gpointer data, double timeout);
 
@@ -177,7 +210,7 @@ gboolean df_wait_until(DaemonFixture *f, DfCondition cond, gpointer data, double
 		}                                                                                  \
 	} while (0)
 
-/* fails the case if the daemon was started and has exited */
+/* fails the case if a daemon was started and has exited (without df_wait_exit*()) */
 void df_check_alive(DaemonFixture *f);
 
 /* ---- the fake kernel ---- */

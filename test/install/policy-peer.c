@@ -28,9 +28,9 @@ typedef struct {
 } Peer;
 
 static void
-on_method_call(GDBusConnection *connection, const char *sender, const char *path,
-	       const char *iface, const char *method, GVariant *params,
-	       GDBusMethodInvocation *invocation, gpointer data)
+on_method_call(GDBusConnection *connection, const char *sender, const char *path, const char *iface,
+	       const char *method, GVariant *params, GDBusMethodInvocation *invocation,
+	       gpointer data)
 {
 	g_dbus_method_invocation_return_value(invocation, g_variant_new("(s)", "pong"));
 }
@@ -46,8 +46,7 @@ on_get_property(GDBusConnection *connection, const char *sender, const char *pat
 
 static gboolean
 on_set_property(GDBusConnection *connection, const char *sender, const char *path,
-		const char *iface, const char *name, GVariant *value, GError **error,
-		gpointer data)
+		const char *iface, const char *name, GVariant *value, GError **error, gpointer data)
 {
 	Peer *peer = data;
 
@@ -84,7 +83,7 @@ node_info(const char *name, GError **error)
 }
 
 static gboolean
-export(GDBusConnection *bus, const char *name, const char *path, Peer *peer, GError **error)
+export_object(GDBusConnection *bus, const char *name, const char *path, Peer *peer, GError **error)
 {
 	g_autoptr(GDBusNodeInfo) info = node_info(name, error);
 
@@ -104,11 +103,10 @@ request_name(GDBusConnection *bus, const char *name, GError **error)
 	g_autoptr(GVariant) reply = NULL;
 	guint32 result = 0;
 
-	reply = g_dbus_connection_call_sync(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-					    "org.freedesktop.DBus", "RequestName",
-					    g_variant_new("(su)", name, 4 /* DO_NOT_QUEUE */),
-					    G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-					    error);
+	reply = g_dbus_connection_call_sync(
+		bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+		"RequestName", g_variant_new("(su)", name, 4 /* DO_NOT_QUEUE */),
+		G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
 	if (reply == NULL)
 		return FALSE;
 	g_variant_get(reply, "(u)", &result);
@@ -126,7 +124,7 @@ main(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GDBusConnection) bus = NULL;
 	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
-	Peer peer = { loop, FALSE };
+	Peer peer = {loop, FALSE};
 	gboolean once = argc > 1 && g_str_equal(argv[1], "--once");
 
 	if (once) {
@@ -142,7 +140,7 @@ main(int argc, char **argv)
 		G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
 			G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
 		NULL, NULL, &error);
-	if (bus == NULL || !export(bus, argv[2], argv[3], &peer, &error)) {
+	if (bus == NULL || !export_object(bus, argv[2], argv[3], &peer, &error)) {
 		fprintf(stderr, "policy-peer: %s\n", error->message);
 		return EXIT_FAILURE;
 	}

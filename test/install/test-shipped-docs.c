@@ -21,7 +21,7 @@
 #define STAFD STAS_CONF_KIND_STAFD
 #define STACD STAS_CONF_KIND_STACD
 
-static const char *const host_keys[] = { "nqn", "id", "key", "symname" };
+static const char *const host_keys[] = {"nqn", "id", "key", "symname"};
 
 /* ---- helpers ---- */
 

@@ -25,6 +25,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <unistd.h>
+
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -735,6 +737,59 @@ test_no_bus_at_all_is_the_same_failure(void **state)
 	run_clear(&r);
 }
 
+/*
+ * Q27: only dlp without -q reads the host NQN.  stafctl runs in a mount
+ * namespace of its own with an empty /etc/nvme (the host's files stay as
+ * they are); skipped where that is not allowed.
+ */
+static void
+run_without_host_nqn(Run *r, const char *const *args)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autofree char *unshare = g_find_program_in_path("unshare");
+
+	if (unshare == NULL || geteuid() != 0)
+		skip();
+	g_ptr_array_add(argv, (char *)"--mount");
+	g_ptr_array_add(argv, (char *)"--propagation");
+	g_ptr_array_add(argv, (char *)"private");
+	g_ptr_array_add(argv, (char *)"sh");
+	g_ptr_array_add(argv, (char *)"-c");
+	g_ptr_array_add(argv, (char *)"mount -t tmpfs none /etc/nvme 2>/dev/null || exit 77; "
+				      "exec \"$@\"");
+	g_ptr_array_add(argv, (char *)"sh");
+	g_ptr_array_add(argv, (char *)g_getenv("STAFCTL"));
+	for (; *args; args++)
+		g_ptr_array_add(argv, (char *)*args);
+	g_ptr_array_add(argv, NULL);
+	g_setenv("UNSHARE", unshare, TRUE);
+	run_tool_at(r, NULL, "UNSHARE", (const char *const *)argv->pdata);
+	if (r->status == 77 || (r->status != 0 && strstr(r->err, "unshare")))
+		skip();
+}
+
+static void
+test_host_nqn_is_read_only_by_dlp_without_q(void **state)
+{
+	Run r = {0};
+
+	if (!g_file_test("/etc/nvme", G_FILE_TEST_IS_DIR))
+		skip();
+	run_without_host_nqn(&r, (const char *const[]){"ls", NULL});
+	assert_run(&r, 1, "", NOT_RUNNING("stafd"));
+	run_without_host_nqn(&r, (const char *const[]){"dlp", "-a", "1.2.3.4", "-s", "8009", "-q",
+						       HOSTNQN, NULL});
+	assert_run(&r, 1, "", NOT_RUNNING("stafd"));
+	/* /etc/stas/sys.conf may exist and name another file: only the start is certain */
+	run_without_host_nqn(&r, (const char *const[]){"dlp", "-a", "1.2.3.4", "-s", "8009", NULL});
+	assert_int_equal(r.status, 1);
+	if (!g_file_test("/etc/stas/sys.conf", G_FILE_TEST_EXISTS))
+		assert_string_equal(r.err,
+				    "Error reading mandatory Host NQN (see stasadm --help): "
+				    "[Errno 2] No such file or directory: '/etc/nvme/hostnqn'\n");
+	run_clear(&r);
+}
+
 /* ---- the command line ---- */
 
 static void
@@ -1232,6 +1287,7 @@ main(void)
 		cmocka_unit_test(test_stafctl_without_stafd_says_so_and_exits_1),
 		cmocka_unit_test(test_stacctl_without_stacd_says_so_and_exits_1),
 		cmocka_unit_test(test_no_bus_at_all_is_the_same_failure),
+		cmocka_unit_test(test_host_nqn_is_read_only_by_dlp_without_q),
 		cmocka_unit_test(test_version_is_nvme_stas_version),
 		cmocka_unit_test(test_no_command_prints_the_usage_line_and_exits_1),
 		cmocka_unit_test(test_usage_errors_exit_2_with_argparse_messages),
