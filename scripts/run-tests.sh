@@ -53,8 +53,8 @@ ninja -C build-ci
 step "unit tier"
 run unit meson test -C build-ci --suite unit --print-errorlogs
 
-# the daemons on a private bus with the fake kernel
-for suite in bus integration; do
+# the daemons on a private bus with the fake kernel; what meson installs; the .deb
+for suite in bus integration install package; do
 	step "$suite tier"
 	if meson test -C build-ci --list --suite "$suite" 2>/dev/null | grep -q " / "; then
 		run "$suite" meson test -C build-ci --suite "$suite" --print-errorlogs
@@ -86,7 +86,7 @@ ninja -C build-fuzz
 run fuzz "$SRC/test/fuzz/run-fuzz.sh" "$SRC/build-fuzz" "$FUZZ_SECONDS"
 
 step "summary"
-echo "tiers run: unit (gcc, valgrind, ASan+UBSan), bus, integration, fuzz"
+echo "tiers run: unit (gcc, valgrind, ASan+UBSan), bus, integration, install, package, fuzz"
 echo "tiers not built yet: e2e (see the open issues)"
 if [ -n "$failed" ]; then
 	echo "FAILED:$failed" >&2

@@ -228,6 +228,8 @@ terminate(GPid *pid, double timeout)
 	if (*pid <= 0)
 		return;
 	kill(*pid, SIGTERM);
+	/* a case may have left it stopped (SIGSTOP) */
+	kill(*pid, SIGCONT);
 	while (waitpid(*pid, NULL, WNOHANG) == 0) {
 		if (g_get_monotonic_time() > end) {
 			kill(*pid, SIGKILL);
@@ -556,20 +558,20 @@ static DfDaemon *
 daemon_slot(DaemonFixture *f, const char *name)
 {
 	DfDaemon *d = find_daemon(f, name);
+	int i = 0;
 
 	if (d != NULL)
 		return d;
-	for (int i = 0; i < DF_MAX_DAEMONS; i++) {
-		if (f->daemons[i].name == NULL) {
-			d = &f->daemons[i];
-			d->slot = i;
-			d->name = g_strdup(name);
-			d->log = g_strconcat(f->dir, G_DIR_SEPARATOR_S, name, ".log", NULL);
-			return d;
-		}
-	}
-	fail_msg("more than %d daemons in one case", DF_MAX_DAEMONS);
-	return NULL;
+	while (i < DF_MAX_DAEMONS - 1 && f->daemons[i].name != NULL)
+		i++;
+	d = &f->daemons[i];
+	/* fail_msg() does not return: the case ends here */
+	if (d->name != NULL)
+		fail_msg("more than %d daemons in one case", DF_MAX_DAEMONS);
+	d->slot = i;
+	d->name = g_strdup(name);
+	d->log = g_strconcat(f->dir, G_DIR_SEPARATOR_S, name, ".log", NULL);
+	return d;
 }
 
 static gboolean
@@ -609,10 +611,30 @@ start_daemon(DaemonFixture *f, const char *name, const char *program, const char
 	d->watch = g_child_watch_add(d->pid, on_daemon_exit, d);
 }
 
+/* each daemon its own, as under systemd (/run/stafd, /run/stacd) */
+static char *
+run_dir_of(DaemonFixture *f, const char *name)
+{
+	g_autofree char *base = NULL;
+	char *dir;
+
+	if (g_str_equal(name, "stafd"))
+		return g_strdup(f->run_dir);
+	if (g_str_equal(name, "stacd"))
+		return g_strdup(f->stacd_run_dir);
+	base = g_strconcat("run-", name, NULL);
+	dir = df_path(f, base);
+	if (g_mkdir(dir, 0700) != 0 && errno != EEXIST)
+		fail_msg("cannot create %s: %s", dir, g_strerror(errno));
+	return dir;
+}
+
 void
 df_start_daemon(DaemonFixture *f, const char *name, const char *program, const char *const *args)
 {
-	start_daemon(f, name, program, args, f->run_dir);
+	g_autofree char *run_dir = run_dir_of(f, name);
+
+	start_daemon(f, name, program, args, run_dir);
 }
 
 void
@@ -620,8 +642,8 @@ df_start_stafd(DaemonFixture *f)
 {
 	g_autofree char *conf = df_path(f, "stafd.conf");
 
-	start_daemon(f, "stafd", env_path(DF_ENV_STAFD), (const char *const[]){"-f", conf, NULL},
-		     f->run_dir);
+	df_start_daemon(f, "stafd", env_path(DF_ENV_STAFD),
+			(const char *const[]){"-f", conf, NULL});
 	df_wait_name(f, STAFD_BUS_NAME, DF_TIMEOUT_SEC);
 }
 
@@ -630,8 +652,8 @@ df_start_stacd(DaemonFixture *f)
 {
 	g_autofree char *conf = df_path(f, "stacd.conf");
 
-	start_daemon(f, "stacd", env_path(DF_ENV_STACD), (const char *const[]){"-f", conf, NULL},
-		     f->stacd_run_dir);
+	df_start_daemon(f, "stacd", env_path(DF_ENV_STACD),
+			(const char *const[]){"-f", conf, NULL});
 	df_wait_name(f, STACD_BUS_NAME, DF_TIMEOUT_SEC);
 }
 
@@ -965,7 +987,7 @@ fixture_free(DaemonFixture *f)
 	} else if (f->dir) {
 		fprintf(stderr, "kept %s\n", f->dir);
 	}
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < N_SLOTS; i++) {
 		remember_log(i, NULL, NULL);
 		remember_pid(i, 0);
 	}

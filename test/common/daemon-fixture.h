@@ -88,14 +88,14 @@ typedef struct {
 } DfCase;
 
 typedef struct {
-	char *name;	/* "stafd", "stacd"; NULL: the slot is free */
-	GPid pid;	/* 0 when not running */
+	char *name; /* "stafd", "stacd"; NULL: the slot is free */
+	GPid pid;   /* 0 when not running */
 	guint watch;
 	gboolean exited;
-	int status;	/* wait status, once exited */
+	int status; /* wait status, once exited */
 	guint starts;
-	char *log;	/* dir/<name>.log, all its runs */
-	int slot;	/* its index in daemons[] */
+	char *log; /* dir/<name>.log, all its runs */
+	int slot;  /* its index in daemons[] */
 } DfDaemon;
 
 struct _DaemonFixture {
@@ -103,12 +103,12 @@ struct _DaemonFixture {
 	gboolean passed;
 
 	char *dir;	     /* the case's temporary directory */
-	char *run_dir;	     /* RUNTIME_DIRECTORY of stafd (and of df_start_daemon) */
+	char *run_dir;	     /* RUNTIME_DIRECTORY of stafd */
 	char *stacd_run_dir; /* RUNTIME_DIRECTORY of stacd */
-	char *rules_dir; /* STAS_TEST_UDEV_RULES_DIR */
-	char *nbft_dir;	 /* STAS_TEST_NBFT_DIR */
-	char *sysconf;	 /* STAS_TEST_SYSCONF */
-	char *systemctl; /* STAS_TEST_SYSTEMCTL: records its argv into systemctl_log */
+	char *rules_dir;     /* STAS_TEST_UDEV_RULES_DIR */
+	char *nbft_dir;	     /* STAS_TEST_NBFT_DIR */
+	char *sysconf;	     /* STAS_TEST_SYSCONF */
+	char *systemctl;     /* STAS_TEST_SYSTEMCTL: records its argv into systemctl_log */
 	char *systemctl_log;
 
 	GPid bus_pid;
@@ -121,7 +121,7 @@ struct _DaemonFixture {
 	char *kernel_log;
 
 	DfDaemon daemons[DF_MAX_DAEMONS]; /* in the order of their first start */
-	gboolean net_isolated; /* the daemons run in a network namespace of their own */
+	gboolean net_isolated;		  /* the daemons run in a network namespace of their own */
 };
 
 /* ---- running the cases ---- */
@@ -138,13 +138,13 @@ void df_writef(DaemonFixture *f, const char *name, const char *fmt, ...) G_GNUC_
 /* the content of a file, NULL if it cannot be read */
 char *df_read(const char *path);
 
-
 /* ---- the daemons under test ---- */
 
 /*
  * start program (a path) as the daemon called name ("stafd"), argv[1..] =
- * args (NULL-terminated, may be NULL), RUNTIME_DIRECTORY = f->run_dir.
- * does not wait for the bus name: see df_wait_name().
+ * args (NULL-terminated, may be NULL).  RUNTIME_DIRECTORY is its own:
+ * f->run_dir for "stafd", f->stacd_run_dir for "stacd", dir/run-<name> for
+ * any other.  does not wait for the bus name: see df_wait_name().
  */
 void df_start_daemon(DaemonFixture *f, const char *name, const char *program,
 		     const char *const *args);

@@ -3,8 +3,9 @@
  * the shipped configuration files and man pages against the configuration
  * model: every option of a daemon is documented in its file (commented out,
  * in its section) and in its man page, the installed files load without a
- * single diagnostic, and uncommenting the documented defaults changes
- * nothing (REFERENCE 2.1, 2.3-2.5; SPEC 1).
+ * single diagnostic, uncommenting the documented defaults changes nothing,
+ * and every example controller=/exclude= line is a valid entry (REFERENCE
+ * 2.1, 2.3-2.5, 2.8, 2.9, 10; SPEC 1).
  */
 #include "config.h"
 
@@ -276,6 +277,77 @@ test_sys_conf_doc_documents_every_host_key(void **state)
 	assert_int_equal(g_hash_table_size(found), G_N_ELEMENTS(host_keys));
 }
 
+/*
+ * the example controller= and exclude= lines of a file (conf comments
+ * "#     controller = ..." or man page lines "controller = ..."), not the
+ * syntax lines with their <placeholders>
+ */
+static GPtrArray *
+example_lines(const char *text)
+{
+	GPtrArray *found = g_ptr_array_new_with_free_func(g_free);
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+
+	for (guint i = 0; lines[i]; i++) {
+		const char *p = lines[i];
+
+		if (*p == '#')
+			p++;
+		while (*p == ' ')
+			p++;
+		if ((g_str_has_prefix(p, "controller = ") || g_str_has_prefix(p, "exclude = ")) &&
+		    strchr(p, '<') == NULL)
+			g_ptr_array_add(found, g_strdup(p));
+	}
+	return found;
+}
+
+static void
+check_examples_are_valid(StasConfKind kind, const char *relative, gboolean man)
+{
+	g_autofree char *text = man ? man_text(relative) : source_file(relative);
+	g_autoptr(GPtrArray) examples = example_lines(text);
+
+	assert_true(examples->len >= 3);
+	for (guint i = 0; i < examples->len; i++) {
+		const char *line = examples->pdata[i];
+		g_autofree char *conf_text = g_strdup_printf("[Controllers]\n%s\n", line);
+		g_autoptr(StasConf) conf = load_text(kind, conf_text);
+		guint n = g_str_has_prefix(line, "controller")
+				  ? stas_conf_get_controllers(conf)->len
+				  : stas_conf_get_excludes(conf)->len;
+
+		print_message("%s: %s\n", relative, line);
+		assert_no_diagnostics(conf);
+		assert_int_equal(n, 1);
+	}
+}
+
+static void
+test_stafd_conf_examples_are_valid_stafd_entries(void **state)
+{
+	check_examples_are_valid(STAFD, conf_file(STAFD), FALSE);
+	check_examples_are_valid(STAFD, man_file(STAFD), TRUE);
+}
+
+static void
+test_stacd_conf_examples_are_valid_stacd_entries(void **state)
+{
+	check_examples_are_valid(STACD, conf_file(STACD), FALSE);
+	check_examples_are_valid(STACD, man_file(STACD), TRUE);
+}
+
+static void
+test_an_invalid_example_is_noticed(void **state)
+{
+	/* the check above can fail: stacd drops an entry without nqn */
+	g_autoptr(StasConf) conf =
+		load_text(STACD, "[Controllers]\ncontroller = transport=tcp;traddr=::1\n");
+
+	assert_int_equal(stas_conf_get_controllers(conf)->len, 0);
+	assert_int_not_equal(stas_conf_get_diagnostics(conf)->len, 0);
+}
+
 /* ---- the man pages ---- */
 
 static void
@@ -336,6 +408,9 @@ main(void)
 		cmocka_unit_test(test_stacd_conf_documented_defaults_are_stacd_defaults),
 		cmocka_unit_test(test_uncommenting_a_wrong_default_is_noticed),
 		cmocka_unit_test(test_sys_conf_doc_documents_every_host_key),
+		cmocka_unit_test(test_stafd_conf_examples_are_valid_stafd_entries),
+		cmocka_unit_test(test_stacd_conf_examples_are_valid_stacd_entries),
+		cmocka_unit_test(test_an_invalid_example_is_noticed),
 		cmocka_unit_test(test_stafd_conf_man_page_documents_every_stafd_option),
 		cmocka_unit_test(test_stacd_conf_man_page_documents_every_stacd_option),
 		cmocka_unit_test(test_sys_conf_man_page_documents_every_host_key),
