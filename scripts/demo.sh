@@ -33,6 +33,7 @@ else
 	meson setup "$BUILD" > /dev/null
 fi
 ninja -C "$BUILD" src/stafd/stafd src/stacd/stacd src/ctl/stafctl src/ctl/stacctl \
+	src/ctl/stasadm \
 	test/dc-emulator/nvme-dc-emu test/dc-emulator/nvme-dc-emuctl | tail -1
 
 echo "=== boot the test guest (qemu, Debian's kernel) and run the demo in it"

@@ -448,7 +448,12 @@ typedef struct {
 	StacdService *self;
 	GHashTable *in_use; /* device names */
 	GPtrArray *found;   /* StasTid* to adopt */
+	GPtrArray *devices; /* char*, the kernel device of each found TID */
 } Audit;
+
+/* the kernel device an audit adopted: disconnected by name if the attach never worked */
+#define AUDIT_DEVICE_KEY "stacd-audit-device"
+
 
 static void
 audit_one(const char *sysname, const StasExistingCtrl *ctrl, gpointer data)
@@ -464,6 +469,7 @@ audit_one(const char *sysname, const StasExistingCtrl *ctrl, gpointer data)
 	tid = stas_existing_ctrl_to_tid(ctrl, stas_ctrl_env_get_ifaces(self->env),
 					stas_conf_get_bool(self->conf, STAS_OPT_IGNORE_IFACE));
 	g_ptr_array_add(a->found, tid);
+	g_ptr_array_add(a->devices, g_strdup(sysname));
 }
 
 /* adopt every kernel IOC of the audited transports that nothing manages */
@@ -472,7 +478,8 @@ audit(StacdService *self)
 {
 	g_autoptr(GHashTable) in_use = devices_in_use(self);
 	g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func((GDestroyNotify)stas_tid_unref);
-	Audit a = {self, in_use, found};
+	g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func(g_free);
+	Audit a = {self, in_use, found, devices};
 	guint grew = 0;
 
 	if (self->stopping || !audit_mode(self))
@@ -488,6 +495,8 @@ audit(StacdService *self)
 			continue;
 		g_debug("%s: adopted by the connection audit", stas_tid_to_string(tid));
 		ioc = add_ioc(self, tid, STACD_ORIGIN_AUDIT);
+		g_object_set_data_full(G_OBJECT(ioc), AUDIT_DEVICE_KEY,
+				       g_strdup(g_ptr_array_index(devices, i)), g_free);
 		stas_controller_start(STAS_CONTROLLER(ioc));
 		grew++;
 	}
@@ -787,6 +796,63 @@ removal_of(StacdService *self, StacdIoc *ioc, const RemovalFacts *f)
 	return what;
 }
 
+static void
+disconnect_device_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+	GError *error = NULL;
+
+	if (stas_nvme_disconnect(NULL, data, &error) ||
+	    g_error_matches(error, STAS_ERROR, STAS_ERROR_NOT_FOUND)) {
+		g_clear_error(&error);
+		g_task_return_boolean(task, TRUE);
+	} else {
+		g_task_return_error(task, error);
+	}
+}
+
+static void
+disconnect_device_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *device = data;
+
+	if (g_task_propagate_boolean(G_TASK(result), &error))
+		g_info("%s - Disconnected (adopted by the audit, never attached)", device);
+	else
+		g_warning("%s - Failed to disconnect: %s", device, error->message);
+}
+
+/*
+ * an adopted kernel controller whose attach failed (e.g. one stuck
+ * "connecting" after its subsystem was zoned out) has no device on its
+ * object: the audit's decision to disconnect it goes to the kernel by name,
+ * if the device still is the controller the audit saw
+ */
+static void
+disconnect_adopted(StacdService *self, StasController *ctrl)
+{
+	const char *dev = g_object_get_data(G_OBJECT(ctrl), AUDIT_DEVICE_KEY);
+	const StasExistingCtrl *now;
+	g_autoptr(StasTid) seen = NULL;
+	GTask *task;
+
+	if (dev == NULL || stas_controller_get_device(ctrl) != NULL)
+		return;
+	now = stas_udev_index_lookup(self->udev, dev);
+	if (now == NULL)
+		return;
+	seen = stas_existing_ctrl_to_tid(now, stas_ctrl_env_get_ifaces(self->env),
+					 stas_conf_get_bool(self->conf, STAS_OPT_IGNORE_IFACE));
+	if (!stas_tid_equal(seen, stas_controller_get_tid(ctrl)))
+		return;
+	stas_ctrl_info(stas_controller_get_id(ctrl), dev, "Disconnect initiated");
+	task = g_task_new(NULL, NULL, disconnect_device_done, g_strdup(dev));
+	g_task_set_task_data(task, g_strdup(dev), g_free);
+	stas_worker_pool_run(stas_ctrl_env_get_pool(self->env), task, disconnect_device_thread,
+			     G_PRIORITY_DEFAULT);
+	g_object_unref(task);
+}
+
 /* what leaves: REFERENCE 5.9.2 with B2, B7, Q21 (stacd-reconcile.h) */
 static void
 remove_unwanted(StacdService *self, GHashTable *wanted)
@@ -809,6 +875,8 @@ remove_unwanted(StacdService *self, GHashTable *wanted)
 		StasController *ctrl = g_ptr_array_index(unwanted, i);
 		StacdRemoval what = removal_of(self, STACD_IOC(ctrl), &f);
 
+		if (what == STACD_REMOVAL_DISCONNECT)
+			disconnect_adopted(self, ctrl);
 		if (what != STACD_REMOVAL_KEEP)
 			remove_ioc(self, stas_controller_get_tid(ctrl),
 				   what != STACD_REMOVAL_DISCONNECT);

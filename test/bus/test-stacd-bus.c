@@ -400,9 +400,9 @@ case_list_controllers(DaemonFixture *f)
 static void
 check_details(DaemonFixture *f, GVariant *d, const char *traddr, const char *nqn)
 {
-	g_autoptr(JsonObject) ctrl = NULL;
 	g_autoptr(JsonArray) ctrls = df_kernel_ctrls(f);
 	g_autofree char *dev = df_kernel_device_of(f, traddr);
+	const char *serial = NULL;
 
 	assert_keys(d, id_keys, info_keys, details_keys);
 	check_id_values(f, d, traddr, nqn);
@@ -419,8 +419,11 @@ check_details(DaemonFixture *f, GVariant *d, const char *traddr, const char *nqn
 		JsonObject *c = json_array_get_object_element(ctrls, i);
 
 		if (g_strcmp0(json_object_get_string_member(c, "device"), dev) == 0)
-			assert_value(d, "serial", json_object_get_string_member(c, "serial"));
+			serial = json_object_get_string_member(c, "serial");
 	}
+	/* the sysfs attributes of its kernel controller */
+	assert_non_null(serial);
+	assert_value(d, "serial", serial);
 }
 
 static void

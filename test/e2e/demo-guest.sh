@@ -54,11 +54,13 @@ e2e_conf stafd <<-EOF
 EOF
 : | e2e_conf stacd
 show cat /etc/stas/stafd.conf
+show "$BUILD/src/ctl/stasadm" set-symname "stas-demo-host"
 e2e_daemon_start stafd && e2e_daemon_start stacd || { echo "daemons did not start"; exit 1; }
 
 say "stafd connects the CDC and registers this host with it (DIM)"
 need "the CDC is connected" dc_live 8009
-need "the host is registered" sh -c "'$DC_EMUCTL' --socket $CTL_SOCK list-registrations | grep -q hostnqn"
+need "the host is registered, with its symbolic name" sh -c \
+	"'$DC_EMUCTL' --socket $CTL_SOCK list-registrations | grep -q '\"symname\":\"stas-demo-host\"'"
 show "$STAFCTL" ls
 echo "# nvme-dc-emuctl list-registrations   (what the CDC recorded)"
 emuctl list-registrations | python3 -c 'import json, sys

@@ -16,9 +16,13 @@ E2E_SRC=$(cd "$E2E_HERE/../.." && pwd)
 BUILD=${BUILD:?BUILD (the meson build directory) must be set}
 STAFD=$BUILD/src/stafd/stafd
 STACD=$BUILD/src/stacd/stacd
+# shellcheck disable=SC2034  # used by the scenarios that source this file
 STAFCTL=$BUILD/src/ctl/stafctl
+# shellcheck disable=SC2034
 STACCTL=$BUILD/src/ctl/stacctl
+# shellcheck disable=SC2034
 DC_EMU=$BUILD/test/dc-emulator/nvme-dc-emu
+# shellcheck disable=SC2034
 DC_EMUCTL=$BUILD/test/dc-emulator/nvme-dc-emuctl
 E2E_RUN=/run/e2e
 mkdir -p $E2E_RUN

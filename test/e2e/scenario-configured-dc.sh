@@ -66,7 +66,7 @@ for i in 1 2 3; do
 	check "nvme list-subsys lists ${IO}$i" grep -q "$IO$i" $E2E_RUN/nvme-list-subsys.txt
 done
 check "stacctl ls names exactly the I/O subsystems in sysfs" sh -c \
-	"[ \"\$(grep -o '$IO[0-9]' $E2E_RUN/stacctl-ls.txt | sort -u)\" = \"\$(printf '%s\n' ${IO}1 ${IO}2 ${IO}3)\" ]"
+	"[ \"\$(grep -o '${IO}[0-9]' $E2E_RUN/stacctl-ls.txt | sort -u)\" = \"\$(printf '%s\n' ${IO}1 ${IO}2 ${IO}3)\" ]"
 check "nvme list shows 3 namespaces" sh -c "[ \$(grep -c '^/dev/nvme' $E2E_RUN/nvme-list.txt) = 3 ]"
 
 e2e_finish

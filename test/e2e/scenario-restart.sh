@@ -36,7 +36,7 @@ done
 # one line per controller: name, subsysnqn, cntlid, state (bash builtins
 # only: a fork costs milliseconds under TCG, and the poller must be dense)
 snapshot() {
-	local c n q i st out=""
+	local c q i st out=""
 	for c in /sys/class/nvme/nvme*; do
 		{ read -r q < $c/subsysnqn && read -r i < $c/cntlid && read -r st < $c/state; } 2>/dev/null ||
 			continue

@@ -550,13 +550,29 @@ case_stafd_killed_nothing_disconnected(DaemonFixture *f)
 	restart_stafd(f, p, held);
 }
 
+/* "systemctl stop stafd", its DC connection not persistent: it goes with stafd */
 static void
 case_stafd_stopped_nothing_disconnected(DaemonFixture *f)
 {
-	g_autoptr(StasDbusStac) p = start(f, NULL);
-	g_autoptr(GHashTable) held = hold(f, addrs_3);
+	g_autoptr(StasDbusStac) p = NULL;
+	g_autoptr(GHashTable) held = NULL;
+
+	prepare(f, ENTRIES_3);
+	df_write(f, "stafd.conf", "[Discovery controller connection management]\n"
+				  "persistent-connections=false\n" STAFD_CONF);
+	df_write(f, "stacd.conf", "");
+	df_start_stafd(f);
+	df_start_stacd(f);
+	p = stac_proxy(f);
+	wait_connected(f, p, addrs_3);
+	held = hold(f, addrs_3);
 
 	df_stop_daemon_of(f, "stafd");
+	assert_false(kernel_has(f, DC_A));
+	DF_ASSERT_EVENTUALLY(f, df_log_contains_of(f, "stacd", "stafd left the bus"),
+			     DF_TIMEOUT_SEC);
+	/* a reload while it is away: nothing goes (Q11) */
+	df_signal_of(f, "stacd", SIGHUP);
 	assert_nothing_lost(f, p, held, "while stafd is stopped");
 	restart_stafd(f, p, held);
 }
