@@ -367,10 +367,22 @@ start(DaemonFixture *f, const char *stacd_conf)
 static void
 case_dlpes_connect_iocs(DaemonFixture *f)
 {
-	g_autoptr(StasDbusStac) p = start(f, NULL);
+	static const char *const first[] = {IO1, IO2, NULL};
+	g_autoptr(StasDbusStac) p = NULL;
 	g_auto(GStrv) connects = NULL;
 	g_autoptr(GVariant) d = NULL;
 
+	prepare(f, ENTRIES_2);
+	df_write(f, "stacd.conf", "");
+	df_start_stafd(f);
+	df_start_stacd(f);
+	p = stac_proxy(f);
+	wait_connected(f, p, first);
+	assert_false(ioc_listed(p, IO3));
+	assert_int_equal(count_connects_to(f, IO3), 0);
+	/* a third entry appears in the DC's log (an AEN): connected too */
+	set_entries(f, "a", ENTRIES_3);
+	wait_connected(f, p, addrs_3);
 	/* a moment more: no second connect comes late */
 	df_iterate(f, 1000);
 	assert_connected_once(f, addrs_3);
@@ -558,8 +570,9 @@ case_stafd_stopped_nothing_disconnected(DaemonFixture *f)
 	g_autoptr(GHashTable) held = NULL;
 
 	prepare(f, ENTRIES_3);
-	df_write(f, "stafd.conf", "[Discovery controller connection management]\n"
-				  "persistent-connections=false\n" STAFD_CONF);
+	df_write(f, "stafd.conf",
+		 "[Discovery controller connection management]\n"
+		 "persistent-connections=false\n" STAFD_CONF);
 	df_write(f, "stacd.conf", "");
 	df_start_stafd(f);
 	df_start_stacd(f);
@@ -706,7 +719,7 @@ static void
 case_ncc_gives_up_sighup_revives(DaemonFixture *f)
 {
 	g_autoptr(StasDbusStac) p = NULL;
-	g_autofree char *ncc = NULL;
+	g_autofree char *spent = NULL;
 	g_autofree char *attempts = NULL;
 
 	/* IO1 and IO2 say NCC, and refuse (nothing listens there yet) */
@@ -729,8 +742,8 @@ case_ncc_gives_up_sighup_revives(DaemonFixture *f)
 	assert_int_equal(count_connects_to(f, IO1), 2);
 	assert_int_equal(count_connects_to(f, IO2), 2);
 	assert_true(retry_timer_off(f, IO1, IO1_NQN));
-	ncc = ioc_info(f, IO1, IO1_NQN, DF_HOSTNQN, "connect attempts");
-	assert_string_equal(ncc, "2");
+	spent = ioc_info(f, IO1, IO1_NQN, DF_HOSTNQN, "connect attempts");
+	assert_string_equal(spent, "2");
 	df_iterate(f, 4000);
 	assert_int_equal(count_connects_to(f, IO1), 2);
 	assert_int_equal(count_connects_to(f, IO2), 2);
@@ -760,13 +773,16 @@ case_ncc_gives_up_sighup_revives(DaemonFixture *f)
 static void
 install_nbft(DaemonFixture *f)
 {
-	g_autofree char *src =
-		g_build_filename(g_getenv("STAS_TEST_FIXTURES"), "nbft", "good", NBFT_FILE, NULL);
+	const char *fixtures = g_getenv("STAS_TEST_FIXTURES");
+	g_autofree char *src = NULL;
 	g_autofree char *dst = g_build_filename(f->nbft_dir, "NBFT", NULL);
 	g_autofree char *data = NULL;
 	gsize len = 0;
 	g_autoptr(GError) error = NULL;
 
+	if (fixtures == NULL || *fixtures == '\0')
+		fail_msg("STAS_TEST_FIXTURES is not set (run the tests through meson)");
+	src = g_build_filename(fixtures, "nbft", "good", NBFT_FILE, NULL);
 	if (!g_file_get_contents(src, &data, &len, &error) ||
 	    !g_file_set_contents(dst, data, (gssize)len, &error))
 		fail_msg("cannot install the NBFT fixture: %s", error->message);
