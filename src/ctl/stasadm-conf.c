@@ -248,11 +248,20 @@ stasadm_write_file(const char *path, const char *text, gssize len, GError **erro
 {
 	g_autofree char *real = realpath(path, NULL);
 	const char *target = real ? real : path; /* replace a symlink's target, not the link */
+	g_autofree char *dir = g_path_get_dirname(target);
 	struct stat st;
 	int mode = 0644;
 
 	if (stat(target, &st) == 0)
 		mode = st.st_mode & 07777;
+	/* stas-config@.service may run before anything made /etc/nvme */
+	if (g_mkdir_with_parents(dir, 0755) != 0) {
+		int err = errno;
+
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err),
+			    "Cannot create %s: %s", dir, g_strerror(err));
+		return FALSE;
+	}
 	return g_file_set_contents_full(target, text, len, G_FILE_SET_CONTENTS_CONSISTENT, mode,
 					error);
 }

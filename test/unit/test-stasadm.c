@@ -201,6 +201,19 @@ test_hostnqn_with_file_writes_the_nqn_and_points_sys_conf_at_it(void **state)
 }
 
 static void
+test_hostnqn_file_in_a_missing_directory_creates_it(void **state)
+{
+	Fixture *f = *state;
+	g_autofree char *file = path_in(f, "etc-nvme/hostnqn");
+	g_autofree char *content = NULL;
+
+	assert_int_equal(RUN(f, "hostnqn", "-f", file), 0);
+	assert_string_equal(f->err, "");
+	content = read_file(file);
+	assert_string_equal(content, MACHINE_NQN "\n");
+}
+
+static void
 test_hostnqn_is_derived_from_machine_id_and_valid(void **state)
 {
 	Fixture *f = *state;
@@ -630,12 +643,15 @@ static void
 test_unwritable_file_fails_and_leaves_sys_conf_alone(void **state)
 {
 	Fixture *f = *state;
-	g_autofree char *file = path_in(f, "no-such-dir/hostid");
+	g_autofree char *blocker = path_in(f, "not-a-dir");
+	g_autofree char *file = path_in(f, "not-a-dir/hostid");
 
+	/* a regular file where the directory should be: nothing can be written */
+	assert_true(g_file_set_contents(blocker, "", 0, NULL));
 	write_conf(f, "[Host]\n");
 	assert_int_equal(RUN(f, "hostid", "-f", file), 1);
 	assert_true(strlen(f->err) > 0);
-	assert_non_null(strstr(f->err, "no-such-dir"));
+	assert_non_null(strstr(f->err, "not-a-dir"));
 	assert_conf(f, "[Host]\n");
 }
 
@@ -736,6 +752,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_hostnqn_with_file_writes_the_nqn_and_points_sys_conf_at_it),
+		T(test_hostnqn_file_in_a_missing_directory_creates_it),
 		T(test_hostnqn_is_derived_from_machine_id_and_valid),
 		T(test_hostnqn_without_any_source_is_a_random_valid_nqn),
 		T(test_hostnqn_needing_root_says_permission_denied),
