@@ -1,16 +1,16 @@
 #!/bin/bash
 # vm-check.sh BUILD_DIR - the DC emulator against the real Linux NVMe/TCP host
-# driver.  Run INSIDE the test guest of /work/shared/reference/vm (README.md):
+# driver.  Run INSIDE the test guest of test/e2e (README.md):
 #
 #   ninja -C $B test/dc-emulator/nvme-dc-emu test/dc-emulator/nvme-dc-emuctl \
 #         test/dc-emulator/dc-emu-seam-probe
 #   flock /tmp/nvme-qemu/vm.lock env VM_SMP=1 VM_TIMEOUT=600 \
-#         /work/shared/reference/vm/run-vm.sh test/dc-emulator/vm-check.sh $B
+#         test/e2e/run-vm.sh test/dc-emulator/vm-check.sh $B
 #
 # Ends with "N passed, N failed"; exit status 0 only if nothing failed.
 set -u
 BUILD=$(cd "${1:?usage: vm-check.sh BUILD_DIR}" && pwd)
-VMLIB=${VMLIB:-/work/shared/reference/vm/nvmet-lib.sh}
+VMLIB=${VMLIB:-$(dirname "$0")/../e2e/nvmet-lib.sh}
 # shellcheck source=/dev/null
 . "$VMLIB"
 EMU=$BUILD/test/dc-emulator/nvme-dc-emu

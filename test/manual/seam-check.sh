@@ -3,7 +3,7 @@
 # nvmet target on loopback, then the seam-check program against it.
 set -u
 BUILD=${1:?usage: seam-check.sh BUILD_DIR}
-VMLIB=${VMLIB:-/work/shared/reference/vm/nvmet-lib.sh}
+VMLIB=${VMLIB:-$(dirname "$0")/../e2e/nvmet-lib.sh}
 . "$VMLIB"
 
 nvmet_init || { echo "FAIL - nvmet modules"; exit 1; }
