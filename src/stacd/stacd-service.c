@@ -13,6 +13,8 @@
 #include "stacd-service.h"
 
 #include "stas/stas-ctrl-index.h"
+#include "stas/stas-ctrl-spec.h"
+#include "stas/stas-daemon.h"
 #include "stas/stas-error.h"
 #include "stas/stas-iputil.h"
 #include "stas/stas-log.h"
@@ -75,36 +77,6 @@ static void save_state(StacdService *self);
 
 /* ---- logging of diagnostics ------------------------------------------ */
 
-static void
-log_diagnostics(const GPtrArray *diags)
-{
-	for (guint i = 0; diags && i < diags->len; i++) {
-		const StasDiag *d = g_ptr_array_index((GPtrArray *)diags, i);
-
-		switch (d->level) {
-		case STAS_DIAG_ERROR:
-		case STAS_DIAG_WARNING:
-			g_warning("%s", d->text);
-			break;
-		case STAS_DIAG_INFO:
-			g_info("%s", d->text);
-			break;
-		case STAS_DIAG_DEBUG:
-		default:
-			g_debug("%s", d->text);
-			break;
-		}
-	}
-}
-
-static void
-log_strings(const GPtrArray *lines, GLogLevelFlags level)
-{
-	for (guint i = 0; lines && i < lines->len; i++)
-		g_log(G_LOG_DOMAIN, level, "%s",
-		      (const char *)g_ptr_array_index((GPtrArray *)lines, i));
-}
-
 /* ---- configuration ----------------------------------------------------- */
 
 static const char *
@@ -152,7 +124,7 @@ load_sysconf(StacdService *self, GError **error)
 
 	if (sysconf == NULL)
 		return FALSE;
-	log_diagnostics(stas_sysconf_get_diagnostics(sysconf));
+	stas_daemon_log_diagnostics(stas_sysconf_get_diagnostics(sysconf));
 	g_clear_pointer(&self->sysconf, stas_sysconf_unref);
 	self->sysconf = g_steal_pointer(&sysconf);
 	stas_ctrl_env_set_sysconf(self->env, self->sysconf);
@@ -164,31 +136,11 @@ load_conf(StacdService *self)
 {
 	g_autoptr(StasConf) conf = stas_conf_load(STAS_CONF_KIND_STACD, self->conf_path);
 
-	log_diagnostics(stas_conf_get_diagnostics(conf));
+	stas_daemon_log_diagnostics(stas_conf_get_diagnostics(conf));
 	g_clear_pointer(&self->conf, stas_conf_unref);
 	self->conf = g_steal_pointer(&conf);
 	stas_ctrl_env_set_conf(self->env, self->conf);
 	apply_tron(self);
-}
-
-static void
-load_kernel_options(StacdService *self)
-{
-	g_autoptr(GError) error = NULL;
-	g_autofree char *line = stas_nvme_read_fabrics_options(NULL, &error);
-	g_autoptr(StasNvmeOptions) kernel = NULL;
-	struct utsname u;
-
-	if (line == NULL && !g_error_matches(error, STAS_ERROR, STAS_ERROR_PERMISSION))
-		g_warning("Cannot determine which NVMe options the kernel supports");
-	if (uname(&u) != 0)
-		u.release[0] = '\0';
-	kernel = stas_nvme_options_new(u.release, line);
-	if (!stas_nvme_options_supports(kernel, STAS_NVME_CAP_HOST_IFACE) ||
-	    !stas_nvme_options_supports(kernel, STAS_NVME_CAP_DISCOVERY))
-		g_warning("Kernel does not appear to support all the options needed to run this "
-			  "program. Consider updating to a later kernel version.");
-	stas_ctrl_env_set_kernel(self->env, kernel);
 }
 
 /* ---- NBFT subsystems: boot connections, configured IOCs (B7), read once ---- */
@@ -215,7 +167,7 @@ load_nbft(StacdService *self)
 			continue;
 		}
 		iocs = stas_nbft_ioc_candidates(nbft, stas_ctrl_env_get_ifaces(self->env), diags);
-		log_strings(diags, G_LOG_LEVEL_WARNING);
+		stas_daemon_log_strings(diags, G_LOG_LEVEL_WARNING);
 		for (guint j = 0; j < iocs->len; j++)
 			g_ptr_array_add(self->nbft_iocs,
 					g_hash_table_ref(g_ptr_array_index(iocs, j)));
@@ -430,7 +382,7 @@ load_state(StacdService *self)
 			g_warning("Ignoring last known config: %s", error->message);
 		return;
 	}
-	log_strings(state->diagnostics, G_LOG_LEVEL_WARNING);
+	stas_daemon_log_strings(state->diagnostics, G_LOG_LEVEL_WARNING);
 	for (guint i = 0; i < state->controllers->len; i++)
 		restore_ioc(self, g_ptr_array_index(state->controllers, i));
 }
@@ -612,7 +564,7 @@ take_log_pages(StacdService *self, const char *json, const GError *error)
 		return;
 	}
 	self->fetch_failing = FALSE;
-	log_strings(pages->diagnostics, G_LOG_LEVEL_WARNING);
+	stas_daemon_log_strings(pages->diagnostics, G_LOG_LEVEL_WARNING);
 	g_hash_table_unref(self->dlpes);
 	self->dlpes = g_hash_table_ref(pages->entries);
 	self->dlpes_known = TRUE;
@@ -642,39 +594,6 @@ reconcile_free(Reconcile *r)
 	g_object_unref(r->cancellable);
 	g_ptr_array_unref(r->configured);
 	g_free(r);
-}
-
-static gboolean
-family_enabled(StacdService *self, int family)
-{
-	StasIpFamily fam = stas_conf_get_ip_family(self->conf);
-
-	return (family == AF_INET && (fam & STAS_IP_FAMILY_V4)) ||
-	       (family == AF_INET6 && (fam & STAS_IP_FAMILY_V6));
-}
-
-/* remove_invalid_addresses of REFERENCE 5.13 */
-static gboolean
-address_is_usable(StacdService *self, const StasTid *tid)
-{
-	int family;
-
-	if (g_str_equal(tid->transport, "fc") || g_str_equal(tid->transport, "loop"))
-		return TRUE;
-	if (!g_str_equal(tid->transport, "tcp") && !g_str_equal(tid->transport, "rdma")) {
-		g_warning("Invalid transport %s", tid->transport);
-		return FALSE;
-	}
-	family = stas_ip_family(tid->traddr);
-	if (family == 0) {
-		g_warning("%s IP address is not valid", stas_tid_to_string(tid));
-		return FALSE;
-	}
-	if (!family_enabled(self, family)) {
-		g_debug("%s ignored based on \"ip-family\" setting", stas_tid_to_string(tid));
-		return FALSE;
-	}
-	return TRUE;
 }
 
 static void
@@ -715,7 +634,7 @@ collect_wanted(StacdService *self, Reconcile *r)
 	while (g_hash_table_iter_next(&iter, &key, &value)) {
 		Wanted *w = value;
 
-		if (stas_conf_is_excluded(self->conf, key) || !address_is_usable(self, key)) {
+		if (stas_conf_is_excluded(self->conf, key) || !stas_daemon_address_is_usable(self->conf, key)) {
 			g_hash_table_iter_remove(&iter);
 			continue;
 		}
@@ -886,21 +805,6 @@ remove_unwanted(StacdService *self, GHashTable *wanted)
 	g_hash_table_unref(f.wanted_devs);
 }
 
-static gboolean
-cfg_equal(GHashTable *a, GHashTable *b)
-{
-	GHashTableIter iter;
-	gpointer k, v;
-
-	if (g_hash_table_size(a) != g_hash_table_size(b))
-		return FALSE;
-	g_hash_table_iter_init(&iter, a);
-	while (g_hash_table_iter_next(&iter, &k, &v))
-		if (g_strcmp0(v, g_hash_table_lookup(b, k)) != 0)
-			return FALSE;
-	return TRUE;
-}
-
 /* Q22: a controller= line whose parameters changed gets a new object, same connection */
 static StacdIoc *
 replace_if_changed(StacdService *self, StacdIoc *ioc, StasTid *tid, StacdOrigin origin)
@@ -909,7 +813,7 @@ replace_if_changed(StacdService *self, StacdIoc *ioc, StasTid *tid, StacdOrigin 
 	StacdIoc *fresh;
 
 	if (origin != STACD_ORIGIN_CONFIGURED ||
-	    cfg_equal(stas_tid_get_cfg_table(stas_controller_get_tid(STAS_CONTROLLER(ioc))),
+	    stas_ctrl_spec_map_equal(stas_tid_get_cfg_table(stas_controller_get_tid(STAS_CONTROLLER(ioc))),
 		      stas_tid_get_cfg_table(tid)))
 		return ioc;
 	remove_ioc(self, tid, TRUE);
@@ -1008,8 +912,8 @@ on_resolved(GObject *source, GAsyncResult *result, gpointer data)
 			v6 = g_inet_address_to_string(a);
 	}
 	g_resolver_free_addresses(addrs);
-	pick = (v4 && family_enabled(r->self, AF_INET))	   ? v4
-	       : (v6 && family_enabled(r->self, AF_INET6)) ? v6
+	pick = (v4 && stas_daemon_family_enabled(r->self->conf, AF_INET))	   ? v4
+	       : (v6 && stas_daemon_family_enabled(r->self->conf, AF_INET6)) ? v6
 							   : NULL;
 	if (pick == NULL && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
 		g_warning("Cannot resolve traddr: %s: %s", tid->traddr,
@@ -1066,7 +970,7 @@ resolve_names(Reconcile *r)
 			continue;
 		}
 		if (family != 0) {
-			if (family_enabled(self, family))
+			if (stas_daemon_family_enabled(self->conf, family))
 				continue;
 			g_warning(
 				"Excluding configured IP address %s based on \"ip-family\" setting",
@@ -1302,7 +1206,11 @@ stacd_service_new(const StacdOptions *options, GError **error)
 	load_conf(self);
 	if (!load_sysconf(self, error))
 		return NULL;
-	load_kernel_options(self);
+	{
+		g_autoptr(StasNvmeOptions) kernel = stas_daemon_read_kernel_options();
+
+		stas_ctrl_env_set_kernel(self->env, kernel);
+	}
 	self->terminator = stas_terminator_new(self->env);
 	return g_steal_pointer(&self);
 }

@@ -16,6 +16,8 @@
 #include "stafd-service.h"
 
 #include "stas/stas-avahi.h"
+#include "stas/stas-ctrl-spec.h"
+#include "stas/stas-daemon.h"
 #include "stas/stas-ctrl-index.h"
 #include "stas/stas-error.h"
 #include "stas/stas-iputil.h"
@@ -75,35 +77,6 @@ static void trigger(StafdService *self);
 
 /* ---- logging of diagnostics ------------------------------------------ */
 
-static void
-log_diagnostics(const GPtrArray *diags)
-{
-	for (guint i = 0; diags && i < diags->len; i++) {
-		const StasDiag *d = g_ptr_array_index((GPtrArray *)diags, i);
-
-		switch (d->level) {
-		case STAS_DIAG_ERROR:
-		case STAS_DIAG_WARNING:
-			g_warning("%s", d->text);
-			break;
-		case STAS_DIAG_INFO:
-			g_info("%s", d->text);
-			break;
-		case STAS_DIAG_DEBUG:
-		default:
-			g_debug("%s", d->text);
-			break;
-		}
-	}
-}
-
-static void
-log_strings(const GPtrArray *lines, GLogLevelFlags level)
-{
-	for (guint i = 0; lines && i < lines->len; i++)
-		g_log(G_LOG_DOMAIN, level, "%s", (const char *)g_ptr_array_index((GPtrArray *)lines, i));
-}
-
 /* ---- configuration ----------------------------------------------------- */
 
 static const char *
@@ -151,7 +124,7 @@ load_sysconf(StafdService *self, GError **error)
 
 	if (sysconf == NULL)
 		return FALSE;
-	log_diagnostics(stas_sysconf_get_diagnostics(sysconf));
+	stas_daemon_log_diagnostics(stas_sysconf_get_diagnostics(sysconf));
 	g_clear_pointer(&self->sysconf, stas_sysconf_unref);
 	self->sysconf = g_steal_pointer(&sysconf);
 	stas_ctrl_env_set_sysconf(self->env, self->sysconf);
@@ -163,7 +136,7 @@ load_conf(StafdService *self)
 {
 	g_autoptr(StasConf) conf = stas_conf_load(STAS_CONF_KIND_STAFD, self->conf_path);
 
-	log_diagnostics(stas_conf_get_diagnostics(conf));
+	stas_daemon_log_diagnostics(stas_conf_get_diagnostics(conf));
 	g_clear_pointer(&self->conf, stas_conf_unref);
 	self->conf = g_steal_pointer(&conf);
 	stas_ctrl_env_set_conf(self->env, self->conf);
@@ -171,26 +144,6 @@ load_conf(StafdService *self)
 }
 
 /* ---- what the kernel supports ----------------------------------------- */
-
-static void
-load_kernel_options(StafdService *self)
-{
-	g_autoptr(GError) error = NULL;
-	g_autofree char *line = stas_nvme_read_fabrics_options(NULL, &error);
-	g_autoptr(StasNvmeOptions) kernel = NULL;
-	struct utsname u;
-
-	if (line == NULL && !g_error_matches(error, STAS_ERROR, STAS_ERROR_PERMISSION))
-		g_warning("Cannot determine which NVMe options the kernel supports");
-	if (uname(&u) != 0)
-		u.release[0] = '\0';
-	kernel = stas_nvme_options_new(u.release, line);
-	if (!stas_nvme_options_supports(kernel, STAS_NVME_CAP_HOST_IFACE) ||
-	    !stas_nvme_options_supports(kernel, STAS_NVME_CAP_DISCOVERY))
-		g_warning("Kernel does not appear to support all the options needed to run this "
-			  "program. Consider updating to a later kernel version.");
-	stas_ctrl_env_set_kernel(self->env, kernel);
-}
 
 /* ---- NBFT discovery controllers (read once) ---------------------------- */
 
@@ -221,7 +174,7 @@ load_nbft(StafdService *self)
 			continue;
 		}
 		dcs = stas_nbft_dc_candidates(nbft, ifaces, diags);
-		log_strings(diags, G_LOG_LEVEL_WARNING);
+		stas_daemon_log_strings(diags, G_LOG_LEVEL_WARNING);
 		for (guint j = 0; j < dcs->len; j++)
 			g_ptr_array_add(self->nbft_dcs, g_hash_table_ref(g_ptr_array_index(dcs, j)));
 	}
@@ -518,7 +471,7 @@ load_state(StafdService *self)
 			g_warning("Ignoring last known config: %s", error->message);
 		return;
 	}
-	log_strings(state->diagnostics, G_LOG_LEVEL_WARNING);
+	stas_daemon_log_strings(state->diagnostics, G_LOG_LEVEL_WARNING);
 	for (guint i = 0; i < state->controllers->len; i++) {
 		StasStateController *rec = g_ptr_array_index(state->controllers, i);
 		g_autoptr(StasTid) tid = with_configured_cfg(self, rec->tid);
@@ -549,39 +502,6 @@ reconcile_free(Reconcile *r)
 	g_object_unref(r->cancellable);
 	g_ptr_array_unref(r->configured);
 	g_free(r);
-}
-
-static gboolean
-family_enabled(StafdService *self, int family)
-{
-	StasIpFamily fam = stas_conf_get_ip_family(self->conf);
-
-	return (family == AF_INET && (fam & STAS_IP_FAMILY_V4)) ||
-	       (family == AF_INET6 && (fam & STAS_IP_FAMILY_V6));
-}
-
-/* remove_invalid_addresses of REFERENCE 5.13 */
-static gboolean
-address_is_usable(StafdService *self, const StasTid *tid)
-{
-	int family;
-
-	if (g_str_equal(tid->transport, "fc") || g_str_equal(tid->transport, "loop"))
-		return TRUE;
-	if (!g_str_equal(tid->transport, "tcp") && !g_str_equal(tid->transport, "rdma")) {
-		g_warning("Invalid transport %s", tid->transport);
-		return FALSE;
-	}
-	family = stas_ip_family(tid->traddr);
-	if (family == 0) {
-		g_warning("%s IP address is not valid", stas_tid_to_string(tid));
-		return FALSE;
-	}
-	if (!family_enabled(self, family)) {
-		g_debug("%s ignored based on \"ip-family\" setting", stas_tid_to_string(tid));
-		return FALSE;
-	}
-	return TRUE;
 }
 
 static void
@@ -634,21 +554,6 @@ collect_candidates(StafdService *self, GPtrArray *configured)
 	return candidates;
 }
 
-static gboolean
-cfg_equal(GHashTable *a, GHashTable *b)
-{
-	GHashTableIter iter;
-	gpointer k, v;
-
-	if (g_hash_table_size(a) != g_hash_table_size(b))
-		return FALSE;
-	g_hash_table_iter_init(&iter, a);
-	while (g_hash_table_iter_next(&iter, &k, &v))
-		if (g_strcmp0(v, g_hash_table_lookup(b, k)) != 0)
-			return FALSE;
-	return TRUE;
-}
-
 /* the DCs to remove: gone from every source, keeping mDNS DCs until they age out */
 static GPtrArray *
 dcs_to_remove(StafdService *self, GHashTable *candidates, GHashTable *wanted)
@@ -685,7 +590,7 @@ reconcile_finish(Reconcile *r)
 
 	g_hash_table_iter_init(&iter, candidates);
 	while (g_hash_table_iter_next(&iter, &key, &value)) {
-		if (stas_conf_is_excluded(self->conf, key) || !address_is_usable(self, key))
+		if (stas_conf_is_excluded(self->conf, key) || !stas_daemon_address_is_usable(self->conf, key))
 			continue;
 		g_hash_table_insert(wanted, stas_tid_ref(key), value);
 		g_hash_table_iter_remove(&iter); /* what is left in candidates must go */
@@ -705,7 +610,7 @@ reconcile_finish(Reconcile *r)
 		/* Q22: a controller= line whose parameters changed gets a new object; the
 		 * kernel connection stays (parameters apply to the next connect) */
 		if (dc && origin == STAS_ORIGIN_CONFIGURED &&
-		    !cfg_equal(stas_tid_get_cfg_table(stas_controller_get_tid(STAS_CONTROLLER(dc))),
+		    !stas_ctrl_spec_map_equal(stas_tid_get_cfg_table(stas_controller_get_tid(STAS_CONTROLLER(dc))),
 			       stas_tid_get_cfg_table(key))) {
 			remove_dc(self, key, TRUE);
 			dc = NULL;
@@ -763,8 +668,8 @@ on_resolved(GObject *source, GAsyncResult *result, gpointer data)
 			v6 = g_inet_address_to_string(a);
 	}
 	g_resolver_free_addresses(addrs);
-	pick = (v4 && family_enabled(r->self, AF_INET)) ? v4
-	       : (v6 && family_enabled(r->self, AF_INET6)) ? v6
+	pick = (v4 && stas_daemon_family_enabled(r->self->conf, AF_INET)) ? v4
+	       : (v6 && stas_daemon_family_enabled(r->self->conf, AF_INET6)) ? v6
 							   : NULL;
 	if (pick) {
 		g_ptr_array_index(r->configured, lk->slot) = stas_tid_new_with_traddr(tid, pick);
@@ -833,7 +738,7 @@ reconcile(StafdService *self)
 			continue;
 		}
 		if (family != 0) {
-			if (!family_enabled(self, family)) {
+			if (!stas_daemon_family_enabled(self->conf, family)) {
 				g_warning("Excluding configured IP address %s based on \"ip-family\" "
 					  "setting",
 					  tid->traddr);
@@ -1063,7 +968,11 @@ stafd_service_new(const StafdOptions *options, GError **error)
 	load_conf(self);
 	if (!load_sysconf(self, error))
 		return NULL;
-	load_kernel_options(self);
+	{
+		g_autoptr(StasNvmeOptions) kernel = stas_daemon_read_kernel_options();
+
+		stas_ctrl_env_set_kernel(self->env, kernel);
+	}
 	self->terminator = stas_terminator_new(self->env);
 	self->avahi = stas_avahi_new(stas_nvme_options_supports(stas_ctrl_env_get_kernel(self->env),
 								STAS_NVME_CAP_DISCOVERY));

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * stas-daemon: the small pieces stafd's and stacd's services share: logging
+ * the diagnostics of the loaders, the kernel's fabrics options with the
+ * start-up warnings of REFERENCE 2.10, and the address checks of 5.13.
+ *
+ * threading: the owner's main loop thread (it logs).
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "stas/stas-conf.h"
+#include "stas/stas-nvme-options.h"
+#include "stas/stas-tid.h"
+
+G_BEGIN_DECLS
+
+/* log StasDiag* at their level (errors and warnings as warnings) */
+void stas_daemon_log_diagnostics(const GPtrArray *diags);
+/* log plain strings at level */
+void stas_daemon_log_strings(const GPtrArray *lines, GLogLevelFlags level);
+
+/*
+ * what the running kernel's fabrics driver takes (through the kernel seam),
+ * with upstream's warnings when it cannot be read or lacks host_iface or
+ * discovery.  never NULL.
+ */
+StasNvmeOptions *stas_daemon_read_kernel_options(void);
+
+/* the ip-family setting enables family (AF_INET, AF_INET6) */
+gboolean stas_daemon_family_enabled(const StasConf *conf, int family);
+
+/*
+ * remove_invalid_addresses of REFERENCE 5.13: fc/loop pass, tcp/rdma need
+ * an IP literal of an enabled family, other transports are refused; the
+ * refusals are logged as upstream does
+ */
+gboolean stas_daemon_address_is_usable(const StasConf *conf, const StasTid *tid);
+
+G_END_DECLS
