@@ -16,16 +16,16 @@ G_BEGIN_DECLS
 #define STAS_ERROR (stas_error_quark())
 
 typedef enum {
-	STAS_ERROR_FAILED,        /* generic failure */
-	STAS_ERROR_INVALID,       /* bad input: parse or validation error */
-	STAS_ERROR_NOT_FOUND,     /* no such file, controller, device */
-	STAS_ERROR_IO,            /* read/write/socket failure */
-	STAS_ERROR_PERMISSION,    /* not allowed */
-	STAS_ERROR_UNSUPPORTED,   /* the kernel or a peer lacks a feature */
-	STAS_ERROR_TIMEOUT,       /* an operation took too long */
-	STAS_ERROR_CANCELLED,     /* an operation was cancelled */
-	STAS_ERROR_BUSY,          /* try again later */
-	STAS_ERROR_N_CODES, /*< skip >*/
+	STAS_ERROR_FAILED,	/* generic failure */
+	STAS_ERROR_INVALID,	/* bad input: parse or validation error */
+	STAS_ERROR_NOT_FOUND,	/* no such file, controller, device */
+	STAS_ERROR_IO,		/* read/write/socket failure */
+	STAS_ERROR_PERMISSION,	/* not allowed */
+	STAS_ERROR_UNSUPPORTED, /* the kernel or a peer lacks a feature */
+	STAS_ERROR_TIMEOUT,	/* an operation took too long */
+	STAS_ERROR_CANCELLED,	/* an operation was cancelled */
+	STAS_ERROR_BUSY,	/* try again later */
+	STAS_ERROR_N_CODES,	/*< skip >*/
 } StasErrorCode;
 
 GQuark stas_error_quark(void);

@@ -13,7 +13,7 @@
 G_BEGIN_DECLS
 
 typedef struct {
-	int family; /* AF_INET or AF_INET6 */
+	int family;	  /* AF_INET or AF_INET6 */
 	guint8 bytes[16]; /* network order; AF_INET uses the first 4 */
 } StasIpAddr;
 

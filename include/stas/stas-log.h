@@ -20,7 +20,7 @@
 G_BEGIN_DECLS
 
 typedef enum {
-	STAS_LOG_AUTO,    /* journal if stderr is the journal, else stdout */
+	STAS_LOG_AUTO,	  /* journal if stderr is the journal, else stdout */
 	STAS_LOG_STDOUT,  /* always stdout (tools, -f in a terminal) */
 	STAS_LOG_JOURNAL, /* --syslog: journald, stdout if journald is absent */
 } StasLogTarget;
@@ -37,11 +37,11 @@ const char *stas_log_level_name(void);
 gboolean stas_log_to_journal(void);
 
 /* "<tid> | <device> - <message>"; device may be NULL (printed "nvme?") */
-void stas_log_ctrl(GLogLevelFlags level, const char *tid, const char *device, const char *fmt,
-		   ...) G_GNUC_PRINTF(4, 5);
+void stas_log_ctrl(GLogLevelFlags level, const char *tid, const char *device, const char *fmt, ...)
+	G_GNUC_PRINTF(4, 5);
 
-#define stas_ctrl_debug(tid, dev, ...) stas_log_ctrl(G_LOG_LEVEL_DEBUG, tid, dev, __VA_ARGS__)
-#define stas_ctrl_info(tid, dev, ...) stas_log_ctrl(G_LOG_LEVEL_INFO, tid, dev, __VA_ARGS__)
+#define stas_ctrl_debug(tid, dev, ...)	 stas_log_ctrl(G_LOG_LEVEL_DEBUG, tid, dev, __VA_ARGS__)
+#define stas_ctrl_info(tid, dev, ...)	 stas_log_ctrl(G_LOG_LEVEL_INFO, tid, dev, __VA_ARGS__)
 #define stas_ctrl_warning(tid, dev, ...) stas_log_ctrl(G_LOG_LEVEL_WARNING, tid, dev, __VA_ARGS__)
 
 G_END_DECLS

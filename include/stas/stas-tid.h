@@ -16,8 +16,8 @@
 G_BEGIN_DECLS
 
 #define STAS_WELL_KNOWN_DISC_NQN "nqn.2014-08.org.nvmexpress.discovery"
-#define STAS_TCP_DISC_PORT "8009"
-#define STAS_IO_PORT "4420"
+#define STAS_TCP_DISC_PORT	 "8009"
+#define STAS_IO_PORT		 "4420"
 
 /* what a TID names: the port default of tcp differs (SPEC Q6) */
 typedef enum {
@@ -28,7 +28,7 @@ typedef enum {
 /* how keys missing from the input are filled in */
 typedef struct {
 	StasTidKind kind;
-	const char *host_nqn; /* sys.conf host NQN, used when host-nqn is absent; may be NULL */
+	const char *host_nqn;  /* sys.conf host NQN, used when host-nqn is absent; may be NULL */
 	gboolean ignore_iface; /* [Global] ignore-iface: host-iface forced to "" */
 } StasTidDefaults;
 

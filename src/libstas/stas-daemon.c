@@ -37,7 +37,8 @@ void
 stas_daemon_log_strings(const GPtrArray *lines, GLogLevelFlags level)
 {
 	for (guint i = 0; lines && i < lines->len; i++)
-		g_log(G_LOG_DOMAIN, level, "%s", (const char *)g_ptr_array_index((GPtrArray *)lines, i));
+		g_log(G_LOG_DOMAIN, level, "%s",
+		      (const char *)g_ptr_array_index((GPtrArray *)lines, i));
 }
 
 StasNvmeOptions *

@@ -6,7 +6,7 @@
 
 #include "stas/stas-iputil.h"
 
-static const guint8 v4_mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+static const guint8 v4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
 gboolean
 stas_ip_parse(const char *text, gboolean unmap_v4, StasIpAddr *out)
@@ -14,7 +14,7 @@ stas_ip_parse(const char *text, gboolean unmap_v4, StasIpAddr *out)
 	char buf[INET6_ADDRSTRLEN + 1];
 	const char *zone;
 	gsize len;
-	StasIpAddr addr = { 0 };
+	StasIpAddr addr = {0};
 
 	if (text == NULL || *text == '\0')
 		return FALSE;

@@ -156,12 +156,12 @@ stas_log_ctrl(GLogLevelFlags level, const char *tid, const char *device, const c
 	message = g_strdup_printf("%s | %s - %s", tid ? tid : "", device, body);
 
 	const GLogField fields[] = {
-		{ "PRIORITY", syslog_priority(level), -1 },
-		{ "SYSLOG_IDENTIFIER", log_state.prog ? log_state.prog : "stas", -1 },
-		{ "GLIB_DOMAIN", G_LOG_DOMAIN, -1 },
-		{ "MESSAGE", message, -1 },
-		{ "STAS_TID", tid ? tid : "", -1 },
-		{ "NVME_DEVICE", device, -1 },
+		{"PRIORITY", syslog_priority(level), -1},
+		{"SYSLOG_IDENTIFIER", log_state.prog ? log_state.prog : "stas", -1},
+		{"GLIB_DOMAIN", G_LOG_DOMAIN, -1},
+		{"MESSAGE", message, -1},
+		{"STAS_TID", tid ? tid : "", -1},
+		{"NVME_DEVICE", device, -1},
 	};
 	g_log_structured_array(level, fields, G_N_ELEMENTS(fields));
 }

@@ -239,5 +239,3 @@ stas_nvme_options_to_string(const StasNvmeOptions *opts)
 }
 
 /* ---- reading /dev/nvme-fabrics ---- */
-
-

@@ -103,8 +103,8 @@ stas_tid_new_from_map(GHashTable *map, const StasTidDefaults *defaults)
 
 	tid->transport = g_strdup(transport);
 	tid->traddr = g_strdup(map_get(map, "traddr"));
-	tid->trsvcid = g_strdup(default_trsvcid(transport, map_get(map, "trsvcid"),
-						defaults->kind));
+	tid->trsvcid =
+		g_strdup(default_trsvcid(transport, map_get(map, "trsvcid"), defaults->kind));
 	tid->subsysnqn = g_strdup(map_get(map, "subsysnqn"));
 	tid->host_traddr = g_strdup(map_get(map, "host-traddr"));
 	tid->host_iface = g_strdup(defaults->ignore_iface ? "" : map_get(map, "host-iface"));
@@ -127,17 +127,16 @@ stas_tid_new_from_map(GHashTable *map, const StasTidDefaults *defaults)
 }
 
 StasTid *
-stas_tid_new(const char *transport, const char *traddr, const char *trsvcid,
-	     const char *subsysnqn, const char *host_traddr, const char *host_iface,
-	     const char *host_nqn, const StasTidDefaults *defaults)
+stas_tid_new(const char *transport, const char *traddr, const char *trsvcid, const char *subsysnqn,
+	     const char *host_traddr, const char *host_iface, const char *host_nqn,
+	     const StasTidDefaults *defaults)
 {
 	StasTid *tid = tid_alloc();
 
 	transport = transport ? transport : "";
 	tid->transport = g_strdup(transport);
 	tid->traddr = g_strdup(traddr ? traddr : "");
-	tid->trsvcid = g_strdup(default_trsvcid(transport, trsvcid ? trsvcid : "",
-						defaults->kind));
+	tid->trsvcid = g_strdup(default_trsvcid(transport, trsvcid ? trsvcid : "", defaults->kind));
 	tid->subsysnqn = g_strdup(subsysnqn ? subsysnqn : "");
 	tid->host_traddr = g_strdup(host_traddr ? host_traddr : "");
 	tid->host_iface = g_strdup((defaults->ignore_iface || !host_iface) ? "" : host_iface);
@@ -245,8 +244,8 @@ stas_tid_to_map(const StasTid *tid, gboolean redact)
 	g_hash_table_insert(map, g_strdup("host-traddr"), g_strdup(tid->host_traddr));
 	g_hash_table_iter_init(&iter, tid->cfg);
 	while (g_hash_table_iter_next(&iter, &k, &v)) {
-		const char *val = (redact && stas_tid_key_is_secret(k) && *(char *)v) ? STAS_REDACTED
-										    : v;
+		const char *val =
+			(redact && stas_tid_key_is_secret(k) && *(char *)v) ? STAS_REDACTED : v;
 
 		g_hash_table_insert(map, g_strdup(k), g_strdup(val));
 	}

@@ -406,7 +406,6 @@ typedef struct {
 /* the kernel device an audit adopted: disconnected by name if the attach never worked */
 #define AUDIT_DEVICE_KEY "stacd-audit-device"
 
-
 static void
 audit_one(const char *sysname, const StasExistingCtrl *ctrl, gpointer data)
 {
@@ -634,7 +633,8 @@ collect_wanted(StacdService *self, Reconcile *r)
 	while (g_hash_table_iter_next(&iter, &key, &value)) {
 		Wanted *w = value;
 
-		if (stas_conf_is_excluded(self->conf, key) || !stas_daemon_address_is_usable(self->conf, key)) {
+		if (stas_conf_is_excluded(self->conf, key) ||
+		    !stas_daemon_address_is_usable(self->conf, key)) {
 			g_hash_table_iter_remove(&iter);
 			continue;
 		}
@@ -813,8 +813,9 @@ replace_if_changed(StacdService *self, StacdIoc *ioc, StasTid *tid, StacdOrigin 
 	StacdIoc *fresh;
 
 	if (origin != STACD_ORIGIN_CONFIGURED ||
-	    stas_ctrl_spec_map_equal(stas_tid_get_cfg_table(stas_controller_get_tid(STAS_CONTROLLER(ioc))),
-		      stas_tid_get_cfg_table(tid)))
+	    stas_ctrl_spec_map_equal(
+		    stas_tid_get_cfg_table(stas_controller_get_tid(STAS_CONTROLLER(ioc))),
+		    stas_tid_get_cfg_table(tid)))
 		return ioc;
 	remove_ioc(self, tid, TRUE);
 	fresh = add_ioc(self, tid, origin);
@@ -912,9 +913,9 @@ on_resolved(GObject *source, GAsyncResult *result, gpointer data)
 			v6 = g_inet_address_to_string(a);
 	}
 	g_resolver_free_addresses(addrs);
-	pick = (v4 && stas_daemon_family_enabled(r->self->conf, AF_INET))	   ? v4
+	pick = (v4 && stas_daemon_family_enabled(r->self->conf, AF_INET))    ? v4
 	       : (v6 && stas_daemon_family_enabled(r->self->conf, AF_INET6)) ? v6
-							   : NULL;
+									     : NULL;
 	if (pick == NULL && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
 		g_warning("Cannot resolve traddr: %s: %s", tid->traddr,
 			  error ? error->message : "no usable address");

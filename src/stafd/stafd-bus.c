@@ -120,8 +120,7 @@ lookup_dc(StafdBus *bus, GVariant *params)
 	StasTidDefaults defaults;
 	g_autoptr(StasTid) tid = NULL;
 
-	g_variant_get(params, "(&s&s&s&s&s&s&s)", &f[0], &f[1], &f[2], &f[3], &f[4], &f[5],
-		      &f[6]);
+	g_variant_get(params, "(&s&s&s&s&s&s&s)", &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6]);
 	stafd_service_get_tid_defaults(bus->service, &defaults);
 	tid = stas_tid_new(f[0], f[1], f[2], f[3], f[4], f[5], f[6], &defaults);
 	return stafd_service_find_dc(bus->service, tid);
@@ -148,13 +147,12 @@ main_method_call(GDBusConnection *connection, const char *sender, const char *pa
 
 			g_variant_builder_add_value(&b, dict_to_variant(d));
 		}
-		g_dbus_method_invocation_return_value(invocation,
-						      g_variant_new("(aa{ss})", &b));
+		g_dbus_method_invocation_return_value(invocation, g_variant_new("(aa{ss})", &b));
 	} else if (g_str_equal(method, "get_log_pages")) {
 		StafdDc *dc = lookup_dc(bus, params);
 
 		g_dbus_method_invocation_return_value(
-			invocation, g_variant_new_tuple((GVariant *[]){ log_pages_variant(dc) }, 1));
+			invocation, g_variant_new_tuple((GVariant *[]){log_pages_variant(dc)}, 1));
 	} else if (g_str_equal(method, "get_all_log_pages")) {
 		gboolean detailed;
 		g_autofree char *json = NULL;
@@ -169,7 +167,7 @@ main_method_call(GDBusConnection *connection, const char *sender, const char *pa
 	}
 }
 
-static const GDBusInterfaceVTable main_vtable = { main_method_call, NULL, NULL, { 0 } };
+static const GDBusInterfaceVTable main_vtable = {main_method_call, NULL, NULL, {0}};
 
 /* ---- org.nvmexpress.staf.debug ------------------------------------------- */
 
@@ -186,8 +184,8 @@ debug_method_call(GDBusConnection *connection, const char *sender, const char *p
 		g_dbus_method_invocation_return_value(invocation, g_variant_new("(s)", json));
 	} else if (g_str_equal(method, "controller_info")) {
 		StafdDc *dc = lookup_dc(bus, params);
-		g_autoptr(GHashTable) info = dc ? stas_controller_get_info(STAS_CONTROLLER(dc))
-						: NULL;
+		g_autoptr(GHashTable) info =
+			dc ? stas_controller_get_info(STAS_CONTROLLER(dc)) : NULL;
 		g_autoptr(JsonNode) node = NULL;
 		g_autofree char *json = NULL;
 
@@ -225,11 +223,10 @@ sender_is_root(GDBusConnection *connection, const char *sender)
 
 	if (sender == NULL) /* a peer-to-peer connection: no bus to ask */
 		return FALSE;
-	reply = g_dbus_connection_call_sync(connection, "org.freedesktop.DBus",
-					    "/org/freedesktop/DBus", "org.freedesktop.DBus",
-					    "GetConnectionUnixUser", g_variant_new("(s)", sender),
-					    G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, 2000,
-					    NULL, NULL);
+	reply = g_dbus_connection_call_sync(
+		connection, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+		"GetConnectionUnixUser", g_variant_new("(s)", sender), G_VARIANT_TYPE("(u)"),
+		G_DBUS_CALL_FLAGS_NONE, 2000, NULL, NULL);
 	if (reply)
 		g_variant_get(reply, "(u)", &uid);
 	return uid == 0;
@@ -243,8 +240,8 @@ debug_set_property(GDBusConnection *connection, const char *sender, const char *
 	StafdBus *bus = data;
 
 	if (!sender_is_root(connection, sender)) {
-		g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
-			    "Only root may set %s", prop);
+		g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED, "Only root may set %s",
+			    prop);
 		return FALSE;
 	}
 	if (!g_str_equal(prop, "tron")) {
@@ -256,8 +253,8 @@ debug_set_property(GDBusConnection *connection, const char *sender, const char *
 	return TRUE;
 }
 
-static const GDBusInterfaceVTable debug_vtable = { debug_method_call, debug_get_property,
-						   debug_set_property, { 0 } };
+static const GDBusInterfaceVTable debug_vtable = {
+	debug_method_call, debug_get_property, debug_set_property, {0}};
 
 /* ---- signals --------------------------------------------------------------- */
 
@@ -268,12 +265,11 @@ on_log_pages_changed(StafdService *service, StafdDc *dc, gpointer data)
 	StasTid *t = stas_controller_get_tid(STAS_CONTROLLER(dc));
 	const char *dev = stas_controller_get_device_name(STAS_CONTROLLER(dc));
 
-	g_dbus_connection_emit_signal(bus->connection, NULL, STAFD_BUS_PATH, STAFD_BUS_NAME,
-				      "log_pages_changed",
-				      g_variant_new("(ssssssss)", t->transport, t->traddr,
-						    t->trsvcid, t->subsysnqn, t->host_traddr,
-						    t->host_iface, t->host_nqn, dev),
-				      NULL);
+	g_dbus_connection_emit_signal(
+		bus->connection, NULL, STAFD_BUS_PATH, STAFD_BUS_NAME, "log_pages_changed",
+		g_variant_new("(ssssssss)", t->transport, t->traddr, t->trsvcid, t->subsysnqn,
+			      t->host_traddr, t->host_iface, t->host_nqn, dev),
+		NULL);
 }
 
 static void
@@ -312,14 +308,14 @@ stafd_bus_new(StafdService *service, GDBusConnection *connection, GCallback name
 	bus->name_lost = name_lost;
 	bus->user_data = user_data;
 	/* the object first, then the name (REFERENCE 3.1) */
-	bus->reg_main = g_dbus_connection_register_object(
-		connection, STAFD_BUS_PATH, stas_dbus_staf_interface_info(), &main_vtable, bus,
-		NULL, error);
+	bus->reg_main = g_dbus_connection_register_object(connection, STAFD_BUS_PATH,
+							  stas_dbus_staf_interface_info(),
+							  &main_vtable, bus, NULL, error);
 	if (bus->reg_main == 0)
 		return NULL;
-	bus->reg_debug = g_dbus_connection_register_object(
-		connection, STAFD_BUS_PATH, stas_dbus_staf_debug_interface_info(), &debug_vtable,
-		bus, NULL, error);
+	bus->reg_debug = g_dbus_connection_register_object(connection, STAFD_BUS_PATH,
+							   stas_dbus_staf_debug_interface_info(),
+							   &debug_vtable, bus, NULL, error);
 	if (bus->reg_debug == 0)
 		return NULL;
 	bus->sig_changed = g_signal_connect(service, "log-pages-changed",

@@ -26,8 +26,8 @@ G_BEGIN_DECLS
 typedef struct _StafdBus StafdBus;
 
 /* export on connection and request the name; name_lost runs if it is lost or refused */
-StafdBus *stafd_bus_new(StafdService *service, GDBusConnection *connection,
-			GCallback name_lost, gpointer user_data, GError **error);
+StafdBus *stafd_bus_new(StafdService *service, GDBusConnection *connection, GCallback name_lost,
+			gpointer user_data, GError **error);
 void stafd_bus_free(StafdBus *bus);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StafdBus, stafd_bus_free)

@@ -87,7 +87,7 @@ run(const StafdOptions *options)
 	g_autoptr(StafdBus) bus = NULL;
 	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
 	g_autoptr(StafdService) service = stafd_service_new(options, &error);
-	Daemon d = { loop, service, EXIT_SUCCESS };
+	Daemon d = {loop, service, EXIT_SUCCESS};
 
 	if (service == NULL) {
 		g_printerr("%s\n", error->message);
@@ -125,15 +125,14 @@ main(int argc, char **argv)
 	g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
 	g_autoptr(GError) error = NULL;
 	const GOptionEntry entries[] = {
-		{ "conf-file", 'f', 0, G_OPTION_ARG_FILENAME, &conf_file,
-		  "Configuration file (default: /etc/stas/stafd.conf)", "FILE" },
-		{ "syslog", 's', 0, G_OPTION_ARG_NONE, &syslog, "Send output to syslog", NULL },
-		{ "tron", 0, 0, G_OPTION_ARG_NONE, &tron, "Trace ON", NULL },
-		{ "version", 'v', 0, G_OPTION_ARG_NONE, &version, "Print version, then exit",
-		  NULL },
-		{ NULL },
+		{"conf-file", 'f', 0, G_OPTION_ARG_FILENAME, &conf_file,
+		 "Configuration file (default: /etc/stas/stafd.conf)", "FILE"},
+		{"syslog", 's', 0, G_OPTION_ARG_NONE, &syslog, "Send output to syslog", NULL},
+		{"tron", 0, 0, G_OPTION_ARG_NONE, &tron, "Trace ON", NULL},
+		{"version", 'v', 0, G_OPTION_ARG_NONE, &version, "Print version, then exit", NULL},
+		{NULL},
 	};
-	StafdOptions options = { 0 };
+	StafdOptions options = {0};
 	g_autofree char *systemctl = NULL;
 
 	setlocale(LC_ALL, "");

@@ -26,8 +26,8 @@
 #include "stas/stas-nvme.h"
 #include "stas/stas-terminator.h"
 
-#define UDEV_RULE_NAME "70-nvmf-autoconnect.rules"
-#define UDEV_RULES_DIR "/run/udev/rules.d"
+#define UDEV_RULE_NAME	"70-nvmf-autoconnect.rules"
+#define UDEV_RULES_DIR	"/run/udev/rules.d"
 #define AEN_DLP_CHANGED "0x70f002"
 
 struct _StafdService {
@@ -49,7 +49,7 @@ struct _StafdService {
 	StasTerminator *terminator;
 	StasAvahi *avahi;
 
-	GHashTable *dcs; /* StasTid* -> StafdDc* (both referenced) */
+	GHashTable *dcs;     /* StasTid* -> StafdDc* (both referenced) */
 	GPtrArray *nbft_dcs; /* GHashTable* candidates, read once (REFERENCE 5.14) */
 	StasTimer *soak;
 	GCancellable *resolving; /* the reconciliation in progress, if any */
@@ -176,7 +176,8 @@ load_nbft(StafdService *self)
 		dcs = stas_nbft_dc_candidates(nbft, ifaces, diags);
 		stas_daemon_log_strings(diags, G_LOG_LEVEL_WARNING);
 		for (guint j = 0; j < dcs->len; j++)
-			g_ptr_array_add(self->nbft_dcs, g_hash_table_ref(g_ptr_array_index(dcs, j)));
+			g_ptr_array_add(self->nbft_dcs,
+					g_hash_table_ref(g_ptr_array_index(dcs, j)));
 	}
 }
 
@@ -185,18 +186,22 @@ load_nbft(StafdService *self)
 static char *
 udev_rule_content(StafdService *self)
 {
-	GString *s = g_string_new("\n# written by stafd (nvme-stas) while it runs: it shadows nvme-cli's "
-				  "autoconnect rules.\n# stafd removes it when it stops.\n");
+	GString *s = g_string_new(
+		"\n# written by stafd (nvme-stas) while it runs: it shadows nvme-cli's "
+		"autoconnect rules.\n# stafd removes it when it stops.\n");
 
 	/* only the legacy FC kickstart rule survives; without systemctl, none */
 	if (self->systemctl)
 		g_string_append_printf(
 			s,
-			"ACTION==\"change\", SUBSYSTEM==\"fc\", ENV{FC_EVENT}==\"nvmediscovery\", \\\n"
+			"ACTION==\"change\", SUBSYSTEM==\"fc\", ENV{FC_EVENT}==\"nvmediscovery\", "
+			"\\\n"
 			"  ENV{NVMEFC_HOST_TRADDR}==\"*\",  ENV{NVMEFC_TRADDR}==\"*\", \\\n"
 			"  RUN+=\"%s --no-block restart "
-			"nvmf-connect@--device\\x3dnone\\x09--transport\\x3dfc\\x09--traddr\\x3d$env{"
-			"NVMEFC_TRADDR}\\x09--trsvcid\\x3dnone\\x09--host-traddr\\x3d$env{NVMEFC_HOST_"
+			"nvmf-connect@--device\\x3dnone\\x09--transport\\x3dfc\\x09--traddr\\x3d$"
+			"env{"
+			"NVMEFC_TRADDR}\\x09--trsvcid\\x3dnone\\x09--host-traddr\\x3d$env{NVMEFC_"
+			"HOST_"
 			"TRADDR}.service\"\n",
 			self->systemctl);
 	return g_string_free(s, FALSE);
@@ -304,7 +309,7 @@ forward_to_nvme_cli(StafdService *self, StasUevent *event)
 		g_warning("%s - cannot start %s: systemctl not found", sysname, unit);
 		return;
 	}
-	const char *argv[] = { self->systemctl, "--quiet", "--no-block", "restart", unit, NULL };
+	const char *argv[] = {self->systemctl, "--quiet", "--no-block", "restart", unit, NULL};
 	if (!g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, &error))
 		g_warning("%s - cannot start %s: %s", sysname, unit, error->message);
 }
@@ -359,8 +364,8 @@ add_dc(StafdService *self, StasTid *tid, StasOrigin origin)
 				0);
 	g_signal_connect_object(dc, "referrals-changed", G_CALLBACK(on_dc_needs_reconcile), self,
 				0);
-	g_signal_connect_object(dc, "unresponsive-timeout", G_CALLBACK(on_dc_needs_reconcile),
-				self, 0);
+	g_signal_connect_object(dc, "unresponsive-timeout", G_CALLBACK(on_dc_needs_reconcile), self,
+				0);
 	g_hash_table_insert(self->dcs, stas_tid_ref(tid), dc);
 	return dc;
 }
@@ -432,8 +437,9 @@ save_state(StafdService *self)
 		StafdDc *dc = g_ptr_array_index(dcs, i);
 		StasController *ctrl = STAS_CONTROLLER(dc);
 
-		stas_state_add(state, stas_controller_get_tid(ctrl), stas_controller_get_device(ctrl),
-			       stafd_dc_get_origin(dc), stafd_dc_get_log_pages(dc));
+		stas_state_add(state, stas_controller_get_tid(ctrl),
+			       stas_controller_get_device(ctrl), stafd_dc_get_origin(dc),
+			       stafd_dc_get_log_pages(dc));
 	}
 	if (!stas_state_save(state, self->state_path, &error))
 		g_warning("Unable to save last known config: %s", error->message);
@@ -528,16 +534,15 @@ collect_candidates(StafdService *self, GPtrArray *configured)
 	for (guint i = 0; i < configured->len; i++) {
 		StasTid *tid = g_ptr_array_index(configured, i);
 
-		if (tid && *tid->traddr != '\0' && (*tid->trsvcid != '\0' ||
-						    g_str_equal(tid->transport, "fc") ||
-						    g_str_equal(tid->transport, "loop")))
+		if (tid && *tid->traddr != '\0' &&
+		    (*tid->trsvcid != '\0' || g_str_equal(tid->transport, "fc") ||
+		     g_str_equal(tid->transport, "loop")))
 			add_candidate(candidates, tid, STAS_ORIGIN_CONFIGURED);
 	}
 	stafd_service_get_tid_defaults(self, &defaults);
 	discovered = stas_avahi_get_tids(self->avahi, &defaults);
 	for (guint i = 0; i < discovered->len; i++)
-		add_candidate(candidates, g_ptr_array_index(discovered, i),
-			      STAS_ORIGIN_DISCOVERED);
+		add_candidate(candidates, g_ptr_array_index(discovered, i), STAS_ORIGIN_DISCOVERED);
 
 	g_hash_table_iter_init(&iter, self->dcs);
 	while (g_hash_table_iter_next(&iter, NULL, &dc)) {
@@ -545,8 +550,8 @@ collect_candidates(StafdService *self, GPtrArray *configured)
 		StasTid *dc_tid = stas_controller_get_tid(STAS_CONTROLLER(dc));
 
 		for (guint i = 0; i < referrals->len; i++) {
-			g_autoptr(StasTid) tid =
-				stas_dlpe_to_tid(g_ptr_array_index(referrals, i), dc_tid, &defaults);
+			g_autoptr(StasTid) tid = stas_dlpe_to_tid(g_ptr_array_index(referrals, i),
+								  dc_tid, &defaults);
 
 			add_candidate(candidates, tid, STAS_ORIGIN_REFERRAL);
 		}
@@ -582,15 +587,16 @@ reconcile_finish(Reconcile *r)
 {
 	StafdService *self = r->self;
 	g_autoptr(GHashTable) candidates = collect_candidates(self, r->configured);
-	g_autoptr(GHashTable) wanted = g_hash_table_new_full(
-		stas_tid_hash, stas_tid_equal, (GDestroyNotify)stas_tid_unref, NULL);
+	g_autoptr(GHashTable) wanted = g_hash_table_new_full(stas_tid_hash, stas_tid_equal,
+							     (GDestroyNotify)stas_tid_unref, NULL);
 	g_autoptr(GPtrArray) to_del = NULL;
 	GHashTableIter iter;
 	gpointer key, value;
 
 	g_hash_table_iter_init(&iter, candidates);
 	while (g_hash_table_iter_next(&iter, &key, &value)) {
-		if (stas_conf_is_excluded(self->conf, key) || !stas_daemon_address_is_usable(self->conf, key))
+		if (stas_conf_is_excluded(self->conf, key) ||
+		    !stas_daemon_address_is_usable(self->conf, key))
 			continue;
 		g_hash_table_insert(wanted, stas_tid_ref(key), value);
 		g_hash_table_iter_remove(&iter); /* what is left in candidates must go */
@@ -610,8 +616,9 @@ reconcile_finish(Reconcile *r)
 		/* Q22: a controller= line whose parameters changed gets a new object; the
 		 * kernel connection stays (parameters apply to the next connect) */
 		if (dc && origin == STAS_ORIGIN_CONFIGURED &&
-		    !stas_ctrl_spec_map_equal(stas_tid_get_cfg_table(stas_controller_get_tid(STAS_CONTROLLER(dc))),
-			       stas_tid_get_cfg_table(key))) {
+		    !stas_ctrl_spec_map_equal(
+			    stas_tid_get_cfg_table(stas_controller_get_tid(STAS_CONTROLLER(dc))),
+			    stas_tid_get_cfg_table(key))) {
 			remove_dc(self, key, TRUE);
 			dc = NULL;
 		}
@@ -668,9 +675,9 @@ on_resolved(GObject *source, GAsyncResult *result, gpointer data)
 			v6 = g_inet_address_to_string(a);
 	}
 	g_resolver_free_addresses(addrs);
-	pick = (v4 && stas_daemon_family_enabled(r->self->conf, AF_INET)) ? v4
+	pick = (v4 && stas_daemon_family_enabled(r->self->conf, AF_INET))    ? v4
 	       : (v6 && stas_daemon_family_enabled(r->self->conf, AF_INET6)) ? v6
-							   : NULL;
+									     : NULL;
 	if (pick) {
 		g_ptr_array_index(r->configured, lk->slot) = stas_tid_new_with_traddr(tid, pick);
 		stas_tid_unref(tid);
@@ -699,8 +706,8 @@ configured_tids(StafdService *self)
 		g_ptr_array_add(tids, stas_tid_new_from_map(spec->map, &defaults));
 	}
 	for (guint i = 0; self->nbft_dcs && i < self->nbft_dcs->len; i++)
-		g_ptr_array_add(tids,
-				stas_tid_new_from_map(g_ptr_array_index(self->nbft_dcs, i), &defaults));
+		g_ptr_array_add(tids, stas_tid_new_from_map(g_ptr_array_index(self->nbft_dcs, i),
+							    &defaults));
 	return tids;
 }
 
@@ -739,9 +746,10 @@ reconcile(StafdService *self)
 		}
 		if (family != 0) {
 			if (!stas_daemon_family_enabled(self->conf, family)) {
-				g_warning("Excluding configured IP address %s based on \"ip-family\" "
-					  "setting",
-					  tid->traddr);
+				g_warning(
+					"Excluding configured IP address %s based on \"ip-family\" "
+					"setting",
+					tid->traddr);
 				stas_tid_unref(tid);
 				g_ptr_array_index(r->configured, i) = NULL;
 			}
@@ -751,8 +759,8 @@ reconcile(StafdService *self)
 		lk->r = r;
 		lk->slot = i;
 		r->pending++;
-		g_resolver_lookup_by_name_async(resolver, tid->traddr,
-						r->cancellable, on_resolved, lk);
+		g_resolver_lookup_by_name_async(resolver, tid->traddr, r->cancellable, on_resolved,
+						lk);
 	}
 	resolution_done(r);
 }
@@ -880,7 +888,8 @@ stafd_service_stop(StafdService *self)
 		remove_dc(self, tid, keep);
 	}
 	if (self->n_disposing == 0)
-		g_idle_add_full(G_PRIORITY_DEFAULT, emit_stopped, g_object_ref(self), g_object_unref);
+		g_idle_add_full(G_PRIORITY_DEFAULT, emit_stopped, g_object_ref(self),
+				g_object_unref);
 	else
 		stas_terminator_kill(self->terminator);
 }
@@ -916,8 +925,8 @@ stafd_service_process_info(StafdService *self)
 	add_string_or_null(b, "hostnqn", stas_sysconf_get_hostnqn(self->sysconf));
 	add_string_or_null(b, "hostid", stas_sysconf_get_hostid(self->sysconf));
 	/* B3: the host key is a secret */
-	add_string_or_null(b, "hostkey", stas_sysconf_get_hostkey(self->sysconf) ? STAS_REDACTED
-										     : NULL);
+	add_string_or_null(b, "hostkey",
+			   stas_sysconf_get_hostkey(self->sysconf) ? STAS_REDACTED : NULL);
 	add_string_or_null(b, "symname", stas_sysconf_get_symname(self->sysconf));
 	add_string_or_null(b, "last known config file", self->state_path);
 	add_string_or_null(b, "config soak timer", soak);
@@ -952,8 +961,8 @@ stafd_service_new(const StafdOptions *options, GError **error)
 	self->sysconf_path = g_strdup(options->sysconf_path);
 	self->tron_cli = options->tron;
 	self->nbft_dir = g_strdup(options->nbft_dir);
-	self->rules_dir = g_strdup(options->udev_rules_dir ? options->udev_rules_dir
-							    : UDEV_RULES_DIR);
+	self->rules_dir =
+		g_strdup(options->udev_rules_dir ? options->udev_rules_dir : UDEV_RULES_DIR);
 	self->systemctl = g_strdup(options->systemctl);
 	self->state_path = stas_state_path(options->runtime_dir, "stafd");
 
@@ -963,8 +972,8 @@ stafd_service_new(const StafdOptions *options, GError **error)
 	self->env = stas_ctrl_env_new(g_steal_pointer(&pool), self->udev, NULL);
 	if (options->no_tcp_probe)
 		stas_ctrl_env_set_tcp_probe(self->env, FALSE, 0);
-	self->soak = stas_timer_new(stas_ctrl_env_get_clock(self->env), STAFD_SOAK_SEC, on_soak,
-				    self);
+	self->soak =
+		stas_timer_new(stas_ctrl_env_get_clock(self->env), STAFD_SOAK_SEC, on_soak, self);
 	load_conf(self);
 	if (!load_sysconf(self, error))
 		return NULL;
@@ -1034,11 +1043,11 @@ stafd_service_class_init(StafdServiceClass *klass)
 		g_signal_new("log-pages-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
 			     NULL, NULL, NULL, G_TYPE_NONE, 1, STAFD_TYPE_DC);
 	/* a reconciliation removed one or more DCs */
-	signals[SIGNAL_DC_REMOVED] = g_signal_new("dc-removed", G_TYPE_FROM_CLASS(klass),
-						  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-						  G_TYPE_NONE, 0);
+	signals[SIGNAL_DC_REMOVED] =
+		g_signal_new("dc-removed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL,
+			     NULL, NULL, G_TYPE_NONE, 0);
 	/* the shutdown is complete: quit the main loop */
-	signals[SIGNAL_STOPPED] = g_signal_new("stopped", G_TYPE_FROM_CLASS(klass),
-					       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
-					       0);
+	signals[SIGNAL_STOPPED] =
+		g_signal_new("stopped", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+			     NULL, G_TYPE_NONE, 0);
 }

@@ -24,14 +24,14 @@ G_BEGIN_DECLS
 #define STAFD_SOAK_SEC 0.2
 
 typedef struct {
-	const char *conf_path;	     /* NULL: /etc/stas/stafd.conf */
-	const char *sysconf_path;    /* NULL: /etc/stas/sys.conf */
-	gboolean tron;		     /* --tron: sticky across reloads (Q15) */
-	const char *runtime_dir;     /* $RUNTIME_DIRECTORY, may be NULL */
-	const char *nbft_dir;	     /* NULL: /sys/firmware/acpi/tables */
-	const char *udev_rules_dir;  /* NULL: /run/udev/rules.d */
-	const char *systemctl;	     /* path of systemctl, NULL: not found */
-	gboolean no_tcp_probe;	     /* test builds with a fake kernel: nothing listens */
+	const char *conf_path;	    /* NULL: /etc/stas/stafd.conf */
+	const char *sysconf_path;   /* NULL: /etc/stas/sys.conf */
+	gboolean tron;		    /* --tron: sticky across reloads (Q15) */
+	const char *runtime_dir;    /* $RUNTIME_DIRECTORY, may be NULL */
+	const char *nbft_dir;	    /* NULL: /sys/firmware/acpi/tables */
+	const char *udev_rules_dir; /* NULL: /run/udev/rules.d */
+	const char *systemctl;	    /* path of systemctl, NULL: not found */
+	gboolean no_tcp_probe;	    /* test builds with a fake kernel: nothing listens */
 } StafdOptions;
 
 #define STAFD_TYPE_SERVICE (stafd_service_get_type())

@@ -208,8 +208,9 @@ fk_target_to_json(const FkTarget *t)
 		json_object_set_string_member(o, "dctype", t->dctype);
 		json_object_set_boolean_member(o, "pleo", t->pleo);
 		json_object_set_int_member(o, "genctr", (gint64)t->genctr);
-		json_object_set_int_member(o, "numrec", t->numrec >= 0 ? t->numrec
-								 : (gint64)(t->entries->len / ENTRY_SIZE));
+		json_object_set_int_member(o, "numrec",
+					   t->numrec >= 0 ? t->numrec
+							  : (gint64)(t->entries->len / ENTRY_SIZE));
 		json_object_set_int_member(o, "log_reads", t->log_reads);
 		json_object_set_int_member(o, "pleo_reads", t->pleo_reads);
 		json_object_set_int_member(o, "aens", t->aens);

@@ -29,8 +29,19 @@ static void
 test_rejects_what_is_not_an_ip_literal(void **state)
 {
 	const char *bad[] = {
-		"", "555.555.555.555", "localhost", "1.2.3", "1.2.3.4,hostnqn=x", " 1.2.3.4",
-		"1.2.3.4 ", "[::1]", "::1%", "%eth0", "1.2.3.4\n", "::g", "1.2.3.4%eth0",
+		"",
+		"555.555.555.555",
+		"localhost",
+		"1.2.3",
+		"1.2.3.4,hostnqn=x",
+		" 1.2.3.4",
+		"1.2.3.4 ",
+		"[::1]",
+		"::1%",
+		"%eth0",
+		"1.2.3.4\n",
+		"::g",
+		"1.2.3.4%eth0",
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {

@@ -51,8 +51,8 @@ test_tcp_dc_without_trsvcid_defaults_to_8009(void **state)
 static void
 test_tcp_ioc_without_trsvcid_defaults_to_4420(void **state)
 {
-	g_autoptr(GHashTable) m = map_of("transport", "tcp", "traddr", "1.2.3.4", "trsvcid", "",
-					 NULL);
+	g_autoptr(GHashTable) m =
+		map_of("transport", "tcp", "traddr", "1.2.3.4", "trsvcid", "", NULL);
 	g_autoptr(StasTid) tid = stas_tid_new_from_map(m, &ioc_defaults);
 
 	assert_string_equal(tid->trsvcid, "4420");
@@ -62,8 +62,8 @@ static void
 test_rdma_defaults_to_4420_and_keeps_given_port(void **state)
 {
 	g_autoptr(GHashTable) m1 = map_of("transport", "rdma", "traddr", "1.2.3.4", NULL);
-	g_autoptr(GHashTable) m2 = map_of("transport", "rdma", "traddr", "1.2.3.4", "trsvcid",
-					  "4444", NULL);
+	g_autoptr(GHashTable) m2 =
+		map_of("transport", "rdma", "traddr", "1.2.3.4", "trsvcid", "4444", NULL);
 	g_autoptr(StasTid) t1 = stas_tid_new_from_map(m1, &dc_defaults);
 	g_autoptr(StasTid) t2 = stas_tid_new_from_map(m2, &dc_defaults);
 
@@ -74,8 +74,8 @@ test_rdma_defaults_to_4420_and_keeps_given_port(void **state)
 static void
 test_fc_and_loop_have_no_trsvcid(void **state)
 {
-	g_autoptr(GHashTable) m1 = map_of("transport", "fc", "traddr",
-					  "nn-0x1:pn-0x2", "trsvcid", "8009", NULL);
+	g_autoptr(GHashTable) m1 =
+		map_of("transport", "fc", "traddr", "nn-0x1:pn-0x2", "trsvcid", "8009", NULL);
 	g_autoptr(GHashTable) m2 = map_of("transport", "loop", "trsvcid", "1", NULL);
 	g_autoptr(StasTid) t1 = stas_tid_new_from_map(m1, &dc_defaults);
 	g_autoptr(StasTid) t2 = stas_tid_new_from_map(m2, &dc_defaults);
@@ -130,11 +130,10 @@ test_ignore_iface_blanks_host_iface(void **state)
 static void
 test_string_form_prints_optional_parts_when_set(void **state)
 {
-	g_autoptr(GHashTable) m = map_of("transport", "tcp", "traddr", "10.10.10.10", "trsvcid",
-					 "8009", "subsysnqn",
-					 "nqn.1988-11.com.dell:SFSS:2:20220208134025e8",
-					 "host-traddr", "1.2.3.4", "host-iface", "wlp0s20f3",
-					 "host-nqn", "nqn.1988-11.com.dell:poweredge:1234", NULL);
+	g_autoptr(GHashTable) m = map_of(
+		"transport", "tcp", "traddr", "10.10.10.10", "trsvcid", "8009", "subsysnqn",
+		"nqn.1988-11.com.dell:SFSS:2:20220208134025e8", "host-traddr", "1.2.3.4",
+		"host-iface", "wlp0s20f3", "host-nqn", "nqn.1988-11.com.dell:poweredge:1234", NULL);
 	g_autoptr(GHashTable) bare = map_of("transport", "tcp", "traddr", "::1", NULL);
 	g_autoptr(StasTid) tid = stas_tid_new_from_map(m, &dc_defaults);
 	g_autoptr(StasTid) btid = stas_tid_new_from_map(bare, &dc_defaults);
@@ -148,12 +147,12 @@ test_string_form_prints_optional_parts_when_set(void **state)
 static void
 test_identity_is_the_seven_fields_not_cfg(void **state)
 {
-	g_autoptr(GHashTable) m1 = map_of("transport", "tcp", "traddr", "1.1.1.1", "kato", "31",
-					  NULL);
-	g_autoptr(GHashTable) m2 = map_of("transport", "tcp", "traddr", "1.1.1.1", "kato", "99",
-					  NULL);
-	g_autoptr(GHashTable) m3 = map_of("transport", "tcp", "traddr", "1.1.1.1", "host-nqn",
-					  "nqn.other", NULL);
+	g_autoptr(GHashTable) m1 =
+		map_of("transport", "tcp", "traddr", "1.1.1.1", "kato", "31", NULL);
+	g_autoptr(GHashTable) m2 =
+		map_of("transport", "tcp", "traddr", "1.1.1.1", "kato", "99", NULL);
+	g_autoptr(GHashTable) m3 =
+		map_of("transport", "tcp", "traddr", "1.1.1.1", "host-nqn", "nqn.other", NULL);
 	g_autoptr(StasTid) a = stas_tid_new_from_map(m1, &dc_defaults);
 	g_autoptr(StasTid) b = stas_tid_new_from_map(m2, &dc_defaults);
 	g_autoptr(StasTid) c = stas_tid_new_from_map(m3, &dc_defaults);
@@ -190,9 +189,8 @@ test_field_boundaries_matter_for_identity(void **state)
 static void
 test_tids_key_a_hash_table(void **state)
 {
-	g_autoptr(GHashTable) set =
-		g_hash_table_new_full(stas_tid_hash, stas_tid_equal,
-				      (GDestroyNotify)stas_tid_unref, NULL);
+	g_autoptr(GHashTable) set = g_hash_table_new_full(stas_tid_hash, stas_tid_equal,
+							  (GDestroyNotify)stas_tid_unref, NULL);
 	StasTid *a = stas_tid_new("tcp", "1.1.1.1", "", "nqn.a", "", "", "", &ioc_defaults);
 	StasTid *b = stas_tid_new("tcp", "1.1.1.1", "4420", "nqn.a", "", "", "", &ioc_defaults);
 	StasTid *c = stas_tid_new("tcp", "1.1.1.1", "4420", "nqn.b", "", "", "", &ioc_defaults);
@@ -227,9 +225,9 @@ test_dict_form_has_identity_cfg_and_host_nqn(void **state)
 static void
 test_dict_form_redacts_secrets(void **state)
 {
-	g_autoptr(GHashTable) m = map_of("transport", "tcp", "traddr", "1.1.1.1", "dhchap-secret",
-					 "DHHC-1:00:abc=:", "dhchap-ctrl-secret",
-					 "DHHC-1:01:xyz:", NULL);
+	g_autoptr(GHashTable) m =
+		map_of("transport", "tcp", "traddr", "1.1.1.1", "dhchap-secret",
+		       "DHHC-1:00:abc=:", "dhchap-ctrl-secret", "DHHC-1:01:xyz:", NULL);
 	g_autoptr(StasTid) tid = stas_tid_new_from_map(m, &dc_defaults);
 	g_autoptr(GHashTable) d = stas_tid_to_map(tid, TRUE);
 
