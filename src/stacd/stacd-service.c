@@ -75,8 +75,6 @@ static void reconcile(StacdService *self);
 static void trigger(StacdService *self);
 static void save_state(StacdService *self);
 
-/* ---- logging of diagnostics ------------------------------------------ */
-
 /* ---- configuration ----------------------------------------------------- */
 
 static const char *

@@ -75,8 +75,6 @@ static void reconcile(StafdService *self);
 static void save_state(StafdService *self);
 static void trigger(StafdService *self);
 
-/* ---- logging of diagnostics ------------------------------------------ */
-
 /* ---- configuration ----------------------------------------------------- */
 
 static const char *
