@@ -79,6 +79,36 @@ run unit-valgrind meson test -C build-ci --suite unit --print-errorlogs \
 	--wrap='valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite --track-origins=yes' \
 	--timeout-multiplier=10
 
+# the daemons themselves under memcheck, for a short scenario: a few bus and
+# integration cases (the fixture puts STAS_TEST_DAEMON_WRAPPER before each
+# daemon's command).  an error or a definite leak makes a daemon exit 99 at
+# the SIGTERM that ends its case, which fails the case.  "unprivileged"
+# calls every D-Bus method of both daemons.
+step "daemons under valgrind (a short scenario)"
+VALGRIND_DAEMONS="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --track-origins=yes"
+VALGRIND_CASES="unprivileged
+stafd-integration-dc-connects-and-serves-log
+stafd-integration-reload-adds-and-removes
+stafd-integration-restart-serves-state-before-reconnect
+stacd-integration-dlpes-connect-iocs
+stacd-integration-dlpe-removed-disconnects
+stacd-integration-stacd-restart-remembers-owned"
+# meson runs nothing, successfully, for a name it does not know
+all_tests=$(meson test -C build-ci --list 2>/dev/null || true)
+missing=""
+for c in $VALGRIND_CASES; do
+	printf '%s\n' "$all_tests" | grep -q " / $c\$" || missing="$missing $c"
+done
+if [ -n "$missing" ]; then
+	echo "*** FAILED: daemons-valgrind: no such test:$missing" >&2
+	failed="$failed daemons-valgrind"
+else
+	# shellcheck disable=SC2086
+	run daemons-valgrind env STAS_TEST_DAEMON_WRAPPER="$VALGRIND_DAEMONS" \
+		STAS_TEST_TIMEOUT_SCALE=4 \
+		meson test -C build-ci --print-errorlogs --timeout-multiplier=4 $VALGRIND_CASES
+fi
+
 step "build (clang, ASan+UBSan, werror)"
 CC=clang setup build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false \
 	-Dc_args=-fno-sanitize-recover=all
@@ -89,6 +119,16 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run unit-asan meson test -C build-asan --suite unit --print-errorlogs
 
+# the daemons built with the sanitizers too: an error aborts a daemon
+# (abort_on_error), which fails its case at once; a leak LeakSanitizer finds
+# at exit makes the SIGTERM that ends the case exit non-zero, which fails it.
+# the daemons are slower: the cases' bounded waits are doubled
+for suite in bus integration; do
+	step "$suite tier under ASan+UBSan"
+	run "$suite-asan" env STAS_TEST_TIMEOUT_SCALE=2 \
+		meson test -C build-asan --suite "$suite" --print-errorlogs --timeout-multiplier=2
+done
+
 step "fuzz tier (${FUZZ_SECONDS}s per target)"
 CC=clang setup build-fuzz -Dfuzz=true -Dtests=false -Db_sanitize=address,undefined -Db_lundef=false \
 	-Dc_args=-fno-sanitize-recover=all
@@ -96,7 +136,8 @@ ninja -C build-fuzz
 run fuzz "$SRC/test/fuzz/run-fuzz.sh" "$SRC/build-fuzz" "$FUZZ_SECONDS"
 
 step "summary"
-echo "tiers run: unit (gcc, valgrind, ASan+UBSan), bus, integration, install, package, e2e, fuzz"
+echo "tiers run: unit (gcc, valgrind, ASan+UBSan), bus and integration (gcc, ASan+UBSan;" \
+	"a short scenario with the daemons under valgrind), install, package, e2e, fuzz"
 if [ -n "$failed" ]; then
 	echo "FAILED:$failed" >&2
 	exit 1

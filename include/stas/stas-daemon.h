@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * stas-daemon: the small pieces stafd's and stacd's services share: logging
- * the diagnostics of the loaders, the kernel's fabrics options with the
- * start-up warnings of REFERENCE 2.10, and the address checks of 5.13.
+ * the diagnostics of the loaders, whether a configuration file can be read
+ * at a reload, the kernel's fabrics options with the start-up warnings of
+ * REFERENCE 2.10, and the address checks of 5.13.
  *
  * threading: the owner's main loop thread (it logs).
  */
@@ -27,6 +28,14 @@ void stas_daemon_log_strings(const GPtrArray *lines, GLogLevelFlags level);
  * discovery.  never NULL.
  */
 StasNvmeOptions *stas_daemon_read_kernel_options(void);
+
+/*
+ * FALSE with error when the configuration file at path is there but cannot
+ * be read (not a regular file, a read error, too large).  a missing file is
+ * readable: it means all defaults, as upstream.  a reload keeps the
+ * configuration in use instead of falling back to the defaults (SPEC 5)
+ */
+gboolean stas_daemon_conf_readable(const char *path, GError **error);
 
 /* the ip-family setting enables family (AF_INET, AF_INET6) */
 gboolean stas_daemon_family_enabled(const StasConf *conf, int family);

@@ -62,6 +62,19 @@ stas_daemon_read_kernel_options(void)
 }
 
 gboolean
+stas_daemon_conf_readable(const char *path, GError **error)
+{
+	g_autoptr(StasIni) ini = stas_ini_new();
+	g_autoptr(GError) local = NULL;
+
+	if (stas_ini_add_file(ini, path, &local) ||
+	    g_error_matches(local, STAS_ERROR, STAS_ERROR_NOT_FOUND))
+		return TRUE;
+	g_propagate_error(error, g_steal_pointer(&local));
+	return FALSE;
+}
+
+gboolean
 stas_daemon_family_enabled(const StasConf *conf, int family)
 {
 	StasIpFamily fam = stas_conf_get_ip_family(conf);

@@ -464,6 +464,11 @@ parse_header(Parser *p, const guint8 *data, gsize size, GError **error)
 		return reject(src, HDR_HEAP_OFFSET, error,
 			      "heap (offset %u, length %u) exceeds the table length %u",
 			      h->heap_offset, h->heap_length, h->length);
+	/* the heap follows the header and the control descriptor, never overlaps them */
+	if (h->heap_length != 0 && h->heap_offset < HDR_SIZE + CTL_SIZE)
+		return reject(src, HDR_HEAP_OFFSET, error,
+			      "heap offset %u is inside the header or control descriptor",
+			      h->heap_offset);
 
 	p->data = data;
 	p->len = h->length;
@@ -554,7 +559,8 @@ check_list(const Parser *p, guint ctl_field, const char *what, const char *abbr,
 		return reject(p->nbft->source, CTL_OFFSET + ctl_field + 4, error,
 			      "invalid %s descriptor length %u (< %" G_GSIZE_FORMAT ")", what,
 			      *stride, min_stride);
-	if (*offset == 0 || *offset > p->len ||
+	/* the descriptors follow the header and the control descriptor */
+	if (*offset < HDR_SIZE + CTL_SIZE || *offset > p->len ||
 	    (guint64)*offset + (guint64)*stride * *count > p->len)
 		return reject(p->nbft->source, CTL_OFFSET + ctl_field, error,
 			      "invalid %s descriptor list offset/length (%so=%u %sl=%u num=%u)",
@@ -593,6 +599,11 @@ parse_hfi_ext(Parser *p, StasNbftHfi *hfi, HeapRef r)
 	iaid = ref_at(p, r.off + HFIEXT_IAID);
 	if (ref_check(p, iaid) == REF_OK && iaid.len >= 4)
 		hfi->dhcp_iaid = rd32(p->data + iaid.off);
+	else if (ref_check(p, iaid) != REF_ABSENT)
+		diag(p, iaid.at,
+		     "HFI %u: DHCP IAID heap object (offset %u, length %u) is short or "
+		     "outside the heap, ignored",
+		     hfi->index, iaid.off, iaid.len);
 	duid = ref_at(p, r.off + HFIEXT_DUID);
 	if (ref_bytes(p, duid, HFIEXT_DUID_MAX, &hfi->dhcp_duid) == REF_INVALID)
 		diag(p, duid.at, "HFI %u: DHCP DUID heap object is outside the heap, ignored",

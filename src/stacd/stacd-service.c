@@ -1066,7 +1066,12 @@ stacd_service_reload(StacdService *self)
 		return;
 	sd_notify(0, "RELOADING=1");
 	g_message("Reloading configuration");
-	load_conf(self);
+	/* SPEC 5: a file that is there but cannot be read does not mean "all defaults" */
+	if (stas_daemon_conf_readable(stas_conf_get_path(self->conf), &error))
+		load_conf(self);
+	else
+		g_warning("%s: keeping the configuration in use", error->message);
+	g_clear_error(&error);
 	/* Q15: sys.conf is re-read too; a broken one keeps the identity we have */
 	if (!load_sysconf(self, &error))
 		g_warning("Keeping the previous host identity: %s", error->message);
@@ -1181,6 +1186,7 @@ StacdService *
 stacd_service_new(const StacdOptions *options, GError **error)
 {
 	g_autoptr(StacdService) self = g_object_new(STACD_TYPE_SERVICE, NULL);
+	g_autoptr(GError) local = NULL;
 	g_autoptr(StasWorkerPool) pool = stas_worker_pool_new(0, error);
 	StasClock *clock;
 
@@ -1192,9 +1198,12 @@ stacd_service_new(const StacdOptions *options, GError **error)
 	self->nbft_dir = g_strdup(options->nbft_dir);
 	self->state_path = stas_state_path(options->runtime_dir, "stacd");
 
-	self->udev = stas_nvme_udev_new(error);
-	if (self->udev == NULL)
-		return NULL;
+	self->udev = stas_nvme_udev_new(&local);
+	if (self->udev == NULL) {
+		/* no udevd, no netlink: connect and serve all the same, deaf to the kernel */
+		g_warning("Running without kernel uevents: %s", local->message);
+		self->udev = stas_udev_new_detached();
+	}
 	self->env = stas_ctrl_env_new(g_steal_pointer(&pool), self->udev, NULL);
 	if (options->no_tcp_probe)
 		stas_ctrl_env_set_tcp_probe(self->env, FALSE, 0);

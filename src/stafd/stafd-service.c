@@ -600,6 +600,12 @@ reconcile_finish(Reconcile *r)
 		g_hash_table_iter_remove(&iter); /* what is left in candidates must go */
 	}
 
+	/* every DC, also one kept after it left mDNS: is avahi still reporting it?
+	 * (REFERENCE 5.8: a withdrawn DC ages once it is no longer connected) */
+	g_hash_table_iter_init(&iter, self->dcs);
+	while (g_hash_table_iter_next(&iter, &key, &value))
+		stafd_dc_set_mdns_reported(value, stas_avahi_is_reported(self->avahi, key));
+
 	to_del = dcs_to_remove(self, candidates, wanted);
 	for (guint i = 0; i < to_del->len; i++)
 		remove_dc(self, g_ptr_array_index(to_del, i), FALSE);
@@ -832,7 +838,12 @@ stafd_service_reload(StafdService *self)
 		return;
 	sd_notify(0, "RELOADING=1");
 	g_message("Reloading configuration");
-	load_conf(self);
+	/* SPEC 5: a file that is there but cannot be read does not mean "all defaults" */
+	if (stas_daemon_conf_readable(stas_conf_get_path(self->conf), &error))
+		load_conf(self);
+	else
+		g_warning("%s: keeping the configuration in use", error->message);
+	g_clear_error(&error);
 	/* Q15: sys.conf is re-read too; a broken one keeps the identity we have */
 	if (!load_sysconf(self, &error))
 		g_warning("Keeping the previous host identity: %s", error->message);
@@ -951,6 +962,7 @@ StafdService *
 stafd_service_new(const StafdOptions *options, GError **error)
 {
 	g_autoptr(StafdService) self = g_object_new(STAFD_TYPE_SERVICE, NULL);
+	g_autoptr(GError) local = NULL;
 	g_autoptr(StasWorkerPool) pool = stas_worker_pool_new(0, error);
 
 	if (pool == NULL)
@@ -964,9 +976,12 @@ stafd_service_new(const StafdOptions *options, GError **error)
 	self->systemctl = g_strdup(options->systemctl);
 	self->state_path = stas_state_path(options->runtime_dir, "stafd");
 
-	self->udev = stas_nvme_udev_new(error);
-	if (self->udev == NULL)
-		return NULL;
+	self->udev = stas_nvme_udev_new(&local);
+	if (self->udev == NULL) {
+		/* no udevd, no netlink: connect and serve all the same, deaf to the kernel */
+		g_warning("Running without kernel uevents: %s", local->message);
+		self->udev = stas_udev_new_detached();
+	}
 	self->env = stas_ctrl_env_new(g_steal_pointer(&pool), self->udev, NULL);
 	if (options->no_tcp_probe)
 		stas_ctrl_env_set_tcp_probe(self->env, FALSE, 0);

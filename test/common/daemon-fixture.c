@@ -311,6 +311,21 @@ bus_config(DaemonFixture *f, const char *socket)
 	return g_string_free(s, FALSE);
 }
 
+/*
+ * dbus-daemon only warns about a broken file of an <includedir> and goes on
+ * without it; the policy files are the project's, so that is a failure.
+ * it reads its configuration before it listens: the log is complete here.
+ */
+static void
+check_bus_config_read(DaemonFixture *f)
+{
+	g_autofree char *log = df_read(f->bus_log);
+
+	if (df_contains(log, "Encountered error"))
+		fail_msg("dbus-daemon found an error in its configuration (the policy files):\n%s",
+			 log);
+}
+
 static void
 start_bus(DaemonFixture *f)
 {
@@ -347,6 +362,7 @@ start_bus(DaemonFixture *f)
 		g_usleep(20 * 1000);
 	}
 	g_dbus_connection_set_exit_on_close(f->bus, FALSE);
+	check_bus_config_read(f);
 }
 
 /* ---- the fake kernel ------------------------------------------------------- */
@@ -580,6 +596,30 @@ running(const DfDaemon *d)
 	return d->pid != 0 && !d->exited;
 }
 
+/* the words of STAS_TEST_DAEMON_WRAPPER, NULL when unset */
+static GStrv
+daemon_wrapper(void)
+{
+	const char *w = g_getenv(DF_ENV_WRAPPER);
+	g_autoptr(GError) error = NULL;
+	char **words = NULL;
+
+	if (w == NULL || *w == '\0')
+		return NULL;
+	if (!g_shell_parse_argv(w, NULL, &words, &error))
+		fail_msg("%s=\"%s\": %s", DF_ENV_WRAPPER, w, error->message);
+	/* the daemons are spawned without a PATH search */
+	if (!g_path_is_absolute(words[0])) {
+		char *path = g_find_program_in_path(words[0]);
+
+		if (path == NULL)
+			fail_msg("%s: %s not found", DF_ENV_WRAPPER, words[0]);
+		g_free(words[0]);
+		words[0] = path;
+	}
+	return words;
+}
+
 static void
 start_daemon(DaemonFixture *f, const char *name, const char *program, const char *const *args,
 	     const char *run_dir)
@@ -588,6 +628,7 @@ start_daemon(DaemonFixture *f, const char *name, const char *program, const char
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 	g_autofree char *header = NULL;
 	g_autofree char *label = g_strconcat(name, " log", NULL);
+	g_auto(GStrv) wrapper = daemon_wrapper();
 	DfDaemon *d = daemon_slot(f, name);
 	int fd;
 
@@ -600,6 +641,8 @@ start_daemon(DaemonFixture *f, const char *name, const char *program, const char
 	(void)!write(fd, header, strlen(header));
 	close(fd);
 
+	for (guint i = 0; wrapper && wrapper[i]; i++)
+		g_ptr_array_add(argv, wrapper[i]);
 	g_ptr_array_add(argv, (gpointer)program);
 	for (guint i = 0; args && args[i]; i++)
 		g_ptr_array_add(argv, (gpointer)args[i]);
@@ -842,6 +885,15 @@ df_daemon_pid_of(DaemonFixture *f, const char *name)
 	return d->pid;
 }
 
+double
+df_timeout_scale(void)
+{
+	const char *s = g_getenv(DF_ENV_TIMEOUT_SCALE);
+	double v = s ? g_ascii_strtod(s, NULL) : 1.0;
+
+	return v >= 1.0 ? v : 1.0;
+}
+
 /* ---- the bus name ---------------------------------------------------------- */
 
 gboolean
@@ -1028,6 +1080,26 @@ case_teardown(void **state)
 	return 0;
 }
 
+/*
+ * the end of a case: each daemon still running (the last started first:
+ * stacd before the stafd it is a client of) must stop cleanly on SIGTERM;
+ * one that exited unnoticed fails the case too
+ */
+static void
+stop_remaining_daemons(DaemonFixture *f)
+{
+	df_check_alive(f);
+	for (int i = DF_MAX_DAEMONS - 1; i >= 0; i--) {
+		DfDaemon *d = &f->daemons[i];
+
+		if (!running(d))
+			continue;
+		/* a case may have left it stopped (SIGSTOP) */
+		kill(d->pid, SIGCONT);
+		stop_daemon(f, d);
+	}
+}
+
 /* the case runs here so that the teardown knows whether it reached its end */
 static void
 case_run(void **state)
@@ -1036,6 +1108,7 @@ case_run(void **state)
 
 	fixture_init(f);
 	f->tcase->func(f);
+	stop_remaining_daemons(f);
 	f->passed = TRUE;
 }
 

@@ -21,6 +21,10 @@
  *     timeout);
  *   - a STAS_TEST_SYSTEMCTL script that records its argv, one line per run.
  *
+ * a case passes only if every daemon still running at its end stops cleanly
+ * on SIGTERM (exit status 0): a sanitizer's report at exit (LeakSanitizer,
+ * valgrind's --error-exitcode) fails the case that caused it.
+ *
  * a daemon is known by its name ("stafd", "stacd"); starting a name again
  * (a restart) appends to the same log.  the functions without a name act on
  * the first daemon started in the case (the only one, in most cases); their
@@ -63,6 +67,12 @@ G_BEGIN_DECLS
 #define DF_ENV_POLICY_DIR   "STAS_DBUS_POLICY_DIR" /* etc/dbus-1/system.d of the source tree */
 #define DF_ENV_DBUS_XML_DIR "STAS_DBUS_XML_DIR"	   /* src/dbus of the source tree */
 #define DF_ENV_KEEP	    "STAS_TEST_KEEP"	   /* set: keep the temporary directory */
+/*
+ * set: a command line (shell words) put before every daemon's own, e.g.
+ * "valgrind --error-exitcode=99 --leak-check=full"; the daemons' process
+ * ids stay theirs (valgrind runs the program in its own process)
+ */
+#define DF_ENV_WRAPPER "STAS_TEST_DAEMON_WRAPPER"
 
 /* the host identity every case writes into sys.conf */
 #define DF_HOSTNQN "nqn.2014-08.org.nvmexpress:uuid:11111111-2222-3333-4444-555555555555"
@@ -71,8 +81,13 @@ G_BEGIN_DECLS
 /* the well-known discovery NQN */
 #define DF_DISC_NQN "nqn.2014-08.org.nvmexpress.discovery"
 
-/* how long a case waits for anything by default (CI may be slow) */
-#define DF_TIMEOUT_SEC 15.0
+/*
+ * how long a case waits for anything by default (CI may be slow), times
+ * STAS_TEST_TIMEOUT_SCALE (a number, at least 1) for daemons slowed down
+ * on purpose (sanitizers, valgrind)
+ */
+#define DF_ENV_TIMEOUT_SCALE "STAS_TEST_TIMEOUT_SCALE"
+#define DF_TIMEOUT_SEC	     (15.0 * df_timeout_scale())
 
 /* daemons a case may run (each name once, restarts included) */
 #define DF_MAX_DAEMONS 4
@@ -125,6 +140,9 @@ struct _DaemonFixture {
 };
 
 /* ---- running the cases ---- */
+
+/* STAS_TEST_TIMEOUT_SCALE, 1 when unset or below 1 */
+double df_timeout_scale(void);
 
 int df_main(int argc, char **argv, const DfCase *cases, gsize n_cases);
 

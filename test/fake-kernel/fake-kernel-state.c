@@ -943,3 +943,17 @@ fk_kernel_unsubscribe(FkKernel *k, GAsyncQueue *queue)
 	if (g_ptr_array_remove(k->subscribers, queue))
 		g_async_queue_unref(queue);
 }
+
+void
+fk_kernel_unsubscribe_all(FkKernel *k)
+{
+	for (guint i = 0; i < k->subscribers->len; i++)
+		g_async_queue_unref(k->subscribers->pdata[i]);
+	g_ptr_array_set_size(k->subscribers, 0);
+}
+
+gboolean
+fk_kernel_is_subscribed(FkKernel *k, GAsyncQueue *queue)
+{
+	return g_ptr_array_find(k->subscribers, queue, NULL);
+}

@@ -108,6 +108,7 @@ typedef struct {
 
 	char *fabrics_template; /* first line of /dev/nvme-fabrics */
 	int fabrics_errno;	/* reading it fails with this (0: readable) */
+	int subscribe_errno;	/* a uevent subscription fails with this (0: accepted) */
 	char *default_hostnqn;
 	char *default_hostid;
 } FkKernel;
@@ -164,5 +165,9 @@ JsonObject *fk_ctrl_to_json(const FkCtrl *c, gboolean full);
 void fk_kernel_emit(FkKernel *k, const char *action, const char *sysname, GHashTable *extra);
 GAsyncQueue *fk_kernel_subscribe(FkKernel *k);
 void fk_kernel_unsubscribe(FkKernel *k, GAsyncQueue *queue);
+/* end every subscription: no uevent reaches its queue any more (a broken monitor) */
+void fk_kernel_unsubscribe_all(FkKernel *k);
+/* FALSE once the subscription of queue was ended */
+gboolean fk_kernel_is_subscribed(FkKernel *k, GAsyncQueue *queue);
 
 G_END_DECLS

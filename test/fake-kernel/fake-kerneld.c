@@ -39,6 +39,15 @@
 /* a handler runs without k->lock; 0 or an errno, *msg says why */
 typedef int (*Handler)(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg);
 
+/* one more request of op for "stats"; k->lock held */
+static void
+count_op(FkKernel *k, const char *op)
+{
+	gpointer n = g_hash_table_lookup(k->stats, op);
+
+	g_hash_table_insert(k->stats, g_strdup(op), GINT_TO_POINTER(GPOINTER_TO_INT(n) + 1));
+}
+
 /* ------------------------------------------------------------------------ */
 /* the seam's operations                                                     */
 
@@ -560,6 +569,22 @@ handle_stats(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 }
 
 static int
+handle_set_uevents(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
+{
+	SCOPED_LOCK(k);
+	gint64 refuse = fk_get_int(req, "refuse", k->subscribe_errno);
+
+	if (refuse < 0 || refuse > 4095) {
+		*msg = g_strdup("refuse: an errno, or 0 to accept subscriptions again");
+		return EINVAL;
+	}
+	k->subscribe_errno = (int)refuse;
+	if (fk_get_bool(req, "close", FALSE))
+		fk_kernel_unsubscribe_all(k);
+	return 0;
+}
+
+static int
 handle_ping(FkKernel *k, JsonObject *req, JsonObject *resp, char **msg)
 {
 	json_object_set_int_member(resp, "pid", getpid());
@@ -595,6 +620,7 @@ static const struct {
 	{"set-fabrics", handle_set_fabrics},
 	{"event", handle_event},
 	{"storm", handle_storm},
+	{"set-uevents", handle_set_uevents},
 	{"list-ctrls", handle_list_ctrls},
 	{"list-connects", handle_list_connects},
 	{"list-dim", handle_list_dim},
@@ -609,10 +635,7 @@ find_handler(FkKernel *k, const char *op)
 
 	for (gsize i = 0; op != NULL && i < G_N_ELEMENTS(handlers); i++) {
 		if (strcmp(handlers[i].op, op) == 0) {
-			gpointer n = g_hash_table_lookup(k->stats, op);
-
-			g_hash_table_insert(k->stats, g_strdup(op),
-					    GINT_TO_POINTER(GPOINTER_TO_INT(n) + 1));
+			count_op(k, op);
 			return handlers[i].handler;
 		}
 	}
@@ -660,22 +683,53 @@ peer_gone(int fd)
 	return recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) <= 0;
 }
 
-/* write uevent lines as they come until the subscriber goes away */
+/* the test refused subscriptions (set-uevents "refuse"): answer the errno */
+static void
+refuse_subscription(FkConn *conn, int err)
+{
+	g_autoptr(JsonObject) resp = json_object_new();
+
+	json_object_set_boolean_member(resp, "ok", FALSE);
+	json_object_set_int_member(resp, "errno", err);
+	json_object_set_string_member(resp, "error", g_strerror(err));
+	fk_conn_send(conn, resp, NULL);
+}
+
+/* TRUE while the test did not end the subscription (set-uevents "close") */
+static gboolean
+still_subscribed(FkKernel *k, GAsyncQueue *queue)
+{
+	SCOPED_LOCK(k);
+
+	return fk_kernel_is_subscribed(k, queue);
+}
+
+/* write uevent lines as they come until the subscriber goes away or the test ends it */
 static void
 serve_subscription(FkKernel *k, FkConn *conn)
 {
-	GAsyncQueue *queue;
+	GAsyncQueue *queue = NULL;
 	gboolean ok;
+	int err;
 
 	g_mutex_lock(&k->lock);
-	queue = fk_kernel_subscribe(k);
+	count_op(k, "subscribe");
+	err = k->subscribe_errno;
+	if (err == 0)
+		queue = fk_kernel_subscribe(k);
 	g_mutex_unlock(&k->lock);
+	if (queue == NULL) {
+		refuse_subscription(conn, err);
+		return;
+	}
 	ok = fk_conn_write_line(conn, "{\"ok\":true}", NULL);
 	while (ok) {
 		g_autofree char *line = g_async_queue_timeout_pop(queue, IDLE_CHECK_MS * 1000);
 		g_autoptr(GString) batch = NULL;
 		char *more;
 
+		if (!still_subscribed(k, queue))
+			break;
 		if (line == NULL) {
 			ok = !peer_gone(conn->fd);
 			continue;

@@ -890,6 +890,41 @@ test_the_stream_goes_quiet_when_fake_kerneld_exits(void **state)
 	g_ptr_array_unref(ev.events);
 }
 
+/* set-uevents: a refused subscription fails the seam; a closed one goes quiet for good */
+static void
+test_set_uevents_refuses_and_closes_subscriptions(void **state)
+{
+	Fixture *fx = *state;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(StasUdev) refused = NULL;
+	g_autoptr(StasUdev) udev = NULL;
+	g_autoptr(JsonObject) stats = NULL;
+	Events ev;
+
+	ctl_ok(fx, "set-uevents", "{\"refuse\":13}");
+	refused = stas_nvme_udev_new(&error);
+	assert_null(refused);
+	assert_true(g_error_matches(error, STAS_ERROR, STAS_ERROR_PERMISSION));
+	ctl_ok(fx, "set-uevents", "{\"refuse\":0}");
+	udev = watch(&ev);
+	ctl_ok(fx, "event", "{\"device\":\"nvme1\"}");
+	wait_events(&ev, 1);
+
+	/* closed: the stream ends (one receive error), later events never come */
+	ctl_ok(fx, "set-uevents", "{\"close\":true}");
+	for (guint i = 0; i < 2000 && stas_udev_get_n_receive_errors(udev) == 0; i++) {
+		g_main_context_iteration(NULL, FALSE);
+		g_usleep(1000);
+	}
+	assert_int_equal(stas_udev_get_n_receive_errors(udev), 1);
+	ctl_ok(fx, "event", "{\"device\":\"nvme1\"}");
+	settle();
+	assert_int_equal(ev.events->len, 1);
+	stats = ctl(fx, "stats", NULL);
+	assert_int_equal(fk_get_int(fk_get_obj(stats, "stats"), "subscribe", 0), 2);
+	g_ptr_array_unref(ev.events);
+}
+
 /* ------------------------------------------------------------------------ */
 /* blocking behaviour, threads, scale                                        */
 
@@ -1167,6 +1202,8 @@ main(void)
 			test_a_10000_event_storm_is_delivered_completely_and_in_order, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(test_the_stream_goes_quiet_when_fake_kerneld_exits,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_uevents_refuses_and_closes_subscriptions,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_a_stalled_target_blocks_a_connect_until_released, setup, teardown),

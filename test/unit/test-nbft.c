@@ -1158,6 +1158,580 @@ test_null_and_empty_input_are_rejected(void **state)
 	assert_true(g_error_matches(e2, STAS_ERROR, STAS_ERROR_INVALID));
 }
 
+/* ------------------------------------- cut tables, fields out of range (issue 7) */
+
+static void
+dump_hex(GString *s, const char *key, const guint8 *data, gsize n)
+{
+	g_autofree char *hex = hex_of(data, n);
+
+	g_string_append_printf(s, " %s=%s", key, hex);
+}
+
+static void
+dump_bytes(GString *s, const char *key, GBytes *b)
+{
+	gsize n = 0;
+	const guint8 *data = b ? g_bytes_get_data(b, &n) : NULL;
+
+	dump_hex(s, key, data, n);
+}
+
+static const char *
+or_null(const char *s)
+{
+	return s ? s : "(null)";
+}
+
+static void
+dump_header(GString *s, const StasNbft *n)
+{
+	const StasNbftHeader *h = &n->header;
+	const StasNbftHost *host = &n->host;
+
+	/* not the length: a cut table with its length made to fit is the same table */
+	g_string_append_printf(s, "header %s %u.%u oem=%s/%s/%u creator=%s/%u heap=%u+%u",
+			       h->signature, h->major_revision, h->minor_revision, h->oem_id,
+			       h->oem_table_id, h->oem_revision, h->creator_id, h->creator_revision,
+			       h->heap_offset, h->heap_length);
+	/* the raw reference of an absent signature (length 0) is no fact */
+	if (h->driver_dev_path_sig_length != 0)
+		g_string_append_printf(s, " sig=%u+%u", h->driver_dev_path_sig_offset,
+				       h->driver_dev_path_sig_length);
+	g_string_append_printf(s, " sig=%s counts=%u/%u/%u/%u\n", or_null(h->driver_dev_path_sig),
+			       h->num_hfi, h->num_ssns, h->num_sec, h->num_disc);
+	g_string_append_printf(s, "host nqn=%s flags=%u id=%d nqn=%d admin=%u", or_null(host->nqn),
+			       host->flags, host->id_configured, host->nqn_configured,
+			       host->primary_admin);
+	dump_hex(s, "id", host->id, sizeof(host->id));
+	g_string_append_c(s, '\n');
+}
+
+static void
+dump_hfi(GString *s, const StasNbftHfi *h)
+{
+	g_string_append_printf(s, "hfi %u %s flags=%u gr=%d dhcp=%d v=%u sbdf=%u seg=%u pci=%s",
+			       h->index, h->trtype, h->tcp_flags, h->global_route, h->dhcp_override,
+			       h->trinfo_version, h->pci_sbdf, h->pcie_seg_num, h->pci_addr);
+	g_string_append_printf(s, " mac=%s vlan=%u origin=%u ip=%s/%u gw=%s metric=%u", h->mac,
+			       h->vlan, h->ip_origin, h->ip, h->prefix, h->gateway,
+			       h->route_metric);
+	g_string_append_printf(s, " dns=%s,%s dhcp=%s name=%s iaid=%u", h->primary_dns,
+			       h->secondary_dns, h->dhcp_server, or_null(h->host_name),
+			       h->dhcp_iaid);
+	dump_bytes(s, "duid", h->dhcp_duid);
+	g_string_append_c(s, '\n');
+}
+
+static void
+dump_security(GString *s, const StasNbftSecurity *x)
+{
+	g_string_append_printf(s, "sec %u flags=%u type=%u auth=%u/%u chan=%u/%u r=%d/%d/%d key=%s",
+			       x->index, x->flags, x->secret_type, x->in_band_auth,
+			       x->auth_policy_list, x->sec_chan_neg, x->sec_policy_list,
+			       x->cipher_restricted, x->kx_groups_restricted,
+			       x->sec_hash_func_policy_list, or_null(x->secret_keypath));
+	dump_bytes(s, "algs", x->sec_chan_algs);
+	dump_bytes(s, "auth", x->auth_protocols);
+	dump_bytes(s, "ciphers", x->cipher_suites);
+	dump_bytes(s, "kx", x->kx_groups);
+	dump_bytes(s, "hash", x->sec_hash_funcs);
+	g_string_append_c(s, '\n');
+}
+
+static void
+dump_ssns(GString *s, const StasNbftSsns *x)
+{
+	g_string_append_printf(s, "ssns %u flags=%u %s trflags=%u dig=%d/%d %s:%s nqn=%s port=%u",
+			       x->index, x->flags, x->trtype, x->trflags, x->hdr_digest,
+			       x->data_digest, x->traddr, or_null(x->trsvcid),
+			       or_null(x->subsys_nqn), x->subsys_port_id);
+	g_string_append_printf(s, " nsid=%u nidt=%u disc=%u sec=%u d=%d nb=%d rp=%d avail=%u",
+			       x->nsid, x->nid_type, x->discovery_index, x->security_index,
+			       x->discovered, x->non_bootable, x->dhcp_root_path_override,
+			       x->availability);
+	g_string_append_printf(s,
+			       " ext=%d cntlid=%u asqsz=%u root=%s naed=%u cipeec=%u cto=%u "
+			       "nceec=%u",
+			       x->ext_info, x->controller_id, x->asqsz, or_null(x->dhcp_root_path),
+			       x->naed, x->cipeec, x->cto, x->nceec);
+	dump_hex(s, "nid", x->nid, sizeof(x->nid));
+	dump_hex(s, "hfis", x->hfi_indexes, x->n_hfi_indexes);
+	dump_bytes(s, "secondary", x->secondary_hfi_raw);
+	g_string_append_c(s, '\n');
+}
+
+/* every fact of a parsed table but its length, and its diagnostics: equal dumps, equal tables */
+static char *
+nbft_dump(const StasNbft *n)
+{
+	GString *s = g_string_new(NULL);
+
+	dump_header(s, n);
+	for (guint i = 0; i < n->hfi->len; i++)
+		dump_hfi(s, g_ptr_array_index(n->hfi, i));
+	for (guint i = 0; i < n->security->len; i++)
+		dump_security(s, g_ptr_array_index(n->security, i));
+	for (guint i = 0; i < n->discovery->len; i++) {
+		const StasNbftDiscovery *d = g_ptr_array_index(n->discovery, i);
+
+		g_string_append_printf(s, "disc %u flags=%u uri=%s nqn=%s hfi=%u sec=%u\n",
+				       d->index, d->flags, or_null(d->uri), or_null(d->nqn),
+				       d->hfi_index, d->sec_index);
+	}
+	for (guint i = 0; i < n->ssns->len; i++)
+		dump_ssns(s, g_ptr_array_index(n->ssns, i));
+	for (guint i = 0; i < n->diagnostics->len; i++)
+		g_string_append_printf(s, "diag %s\n",
+				       (char *)g_ptr_array_index(n->diagnostics, i));
+	return g_string_free(s, FALSE);
+}
+
+static gboolean
+names_offset(const char *msg, const char *file, guint32 at)
+{
+	g_autofree char *prefix = g_strdup_printf("%s: offset %u: ", file, at);
+
+	return g_str_has_prefix(msg, prefix);
+}
+
+/* msg is "<file>: offset <n>: ..." with n in [lo, lo + size) */
+static gboolean
+names_offset_in(const char *msg, const char *file, guint32 lo, guint size)
+{
+	for (guint i = 0; i < size; i++) {
+		if (names_offset(msg, file, lo + i))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* a table cut short, its header untouched: refused at the size, length or checksum check */
+static void
+cut_everywhere_refused(GBytes *bytes, const char *file)
+{
+	gsize size = g_bytes_get_size(bytes);
+
+	for (gsize len = 0; len < size; len++) {
+		g_autofree guint8 *copy = copy_of(bytes, len);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(StasNbft) nbft = stas_nbft_parse(copy, len, file, &error);
+
+		if (nbft != NULL)
+			fail_msg("%s cut to %" G_GSIZE_FORMAT " bytes was accepted", file, len);
+		if (!g_error_matches(error, STAS_ERROR, STAS_ERROR_INVALID) ||
+		    !(names_offset(error->message, file, 0) ||
+		      names_offset(error->message, file, 4) ||
+		      names_offset(error->message, file, 9)))
+			fail_msg("%s cut to %" G_GSIZE_FORMAT " bytes: %s", file, len,
+				 error->message);
+	}
+}
+
+static void
+test_tables_cut_at_every_length_are_refused(void **state)
+{
+	for_each_good_table(cut_everywhere_refused);
+}
+
+/*
+ * the same cut with the header's length and checksum made to fit: every
+ * descriptor, list and heap object is bounded by the length, so the table
+ * is refused with an error naming a byte offset, or it lost only bytes
+ * nothing refers to and parses to the very same facts
+ */
+static void
+cut_and_fixed_refused_or_whole(GBytes *bytes, const char *file)
+{
+	gsize size = g_bytes_get_size(bytes);
+	g_autoptr(StasNbft) whole =
+		stas_nbft_parse(g_bytes_get_data(bytes, NULL), size, file, NULL);
+	g_autofree char *want = NULL;
+	g_autofree char *prefix = g_strdup_printf("%s: offset ", file);
+
+	assert_non_null(whole);
+	want = nbft_dump(whole);
+	for (gsize len = 10; len < size; len++) {
+		g_autofree guint8 *copy = copy_of(bytes, len);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(StasNbft) nbft = NULL;
+		g_autofree char *got = NULL;
+
+		copy[4] = len & 0xff;
+		copy[5] = (len >> 8) & 0xff;
+		copy[6] = (len >> 16) & 0xff;
+		copy[7] = (len >> 24) & 0xff;
+		fix_checksum(copy, len);
+		nbft = stas_nbft_parse(copy, len, file, &error);
+		if (nbft == NULL) {
+			assert_true(g_error_matches(error, STAS_ERROR, STAS_ERROR_INVALID));
+			if (!g_str_has_prefix(error->message, prefix))
+				fail_msg("%s cut to %" G_GSIZE_FORMAT ": %s", file, len,
+					 error->message);
+			continue;
+		}
+		got = nbft_dump(nbft);
+		if (!g_str_equal(got, want))
+			fail_msg("%s cut to %" G_GSIZE_FORMAT
+				 " bytes (length fixed) parsed to other "
+				 "facts:\n%s\nthe whole table:\n%s",
+				 file, len, got, want);
+	}
+}
+
+static void
+test_tables_cut_with_length_fixed_are_refused_or_whole(void **state)
+{
+	for_each_good_table(cut_and_fixed_refused_or_whole);
+}
+
+/* a length, offset or count field of the table, found by walking it as the spec lays it out */
+typedef struct {
+	guint32 at;	   /* where the field is */
+	guint width;	   /* 1, 2 or 4 bytes */
+	gboolean offset;   /* an offset: also tried pointing into the header */
+	guint32 reference; /* where its (offset, length) pair or list field starts */
+	guint ref_size;	   /* and its size: a message naming a byte of it names the field */
+	char *what;
+} TableField;
+
+static void
+table_field_free(gpointer data)
+{
+	TableField *f = data;
+
+	g_free(f->what);
+	g_free(f);
+}
+
+static guint32
+le(const guint8 *p, guint width)
+{
+	guint32 v = 0;
+
+	for (guint i = 0; i < width; i++)
+		v |= (guint32)p[i] << (8 * i);
+	return v;
+}
+
+static gboolean
+fits(gsize len, guint64 at, guint64 n)
+{
+	return at + n <= len;
+}
+
+static void
+add_field(GPtrArray *out, guint32 at, guint width, gboolean offset, guint32 reference,
+	  guint ref_size, char *what)
+{
+	TableField *f = g_new0(TableField, 1);
+
+	f->at = at;
+	f->width = width;
+	f->offset = offset;
+	f->reference = reference;
+	f->ref_size = ref_size;
+	f->what = what;
+	g_ptr_array_add(out, f);
+}
+
+/* a heap reference: a 4-byte offset and a 2-byte length */
+static void
+add_ref(GPtrArray *out, guint32 at, const char *what, guint index)
+{
+	add_field(out, at, 4, TRUE, at, 6, g_strdup_printf("%s %u: offset", what, index));
+	add_field(out, at + 4, 2, FALSE, at, 6, g_strdup_printf("%s %u: length", what, index));
+}
+
+static void
+walk_hfi(GPtrArray *out, const guint8 *d, gsize len, guint32 at, guint index)
+{
+	guint32 t = le(d + at + 16, 4);
+	guint32 tlen = le(d + at + 20, 2);
+
+	add_ref(out, at + 16, "HFI transport info", index);
+	if (tlen < 128 || !fits(len, t, 128))
+		return;
+	add_ref(out, t + 104, "HFI host name", index);
+	if (d[t + 3] >= 2) {
+		guint32 e = le(d + t + 110, 4);
+		guint32 elen = le(d + t + 114, 2);
+
+		add_ref(out, t + 110, "HFI extended info", index);
+		if (elen >= 20 && fits(len, e, 20)) {
+			add_ref(out, e + 8, "HFI DHCP IAID", index);
+			add_ref(out, e + 14, "HFI DHCP DUID", index);
+		}
+	}
+}
+
+static void
+walk_ssns(GPtrArray *out, const guint8 *d, gsize len, guint32 at, guint index)
+{
+	static const struct {
+		guint off;
+		const char *what;
+	} refs[] = {{10, "SSNS transport address"},
+		    {16, "SSNS transport service id"},
+		    {48, "SSNS secondary HFIs"},
+		    {54, "SSNS NQN"},
+		    {60, "SSNS extended info"}};
+	guint32 x = le(d + at + 60, 4);
+	guint32 xlen = le(d + at + 64, 2);
+
+	for (gsize i = 0; i < G_N_ELEMENTS(refs); i++)
+		add_ref(out, at + refs[i].off, refs[i].what, index);
+	if ((le(d + at + 3, 2) & STAS_NBFT_SSNS_FLAG_EXT_INFO) && xlen >= 18 && fits(len, x, 18))
+		add_ref(out, x + 12, "SSNS DHCP root path", index);
+}
+
+/* the descriptors of one list of the control descriptor (field at ctl) */
+static void
+walk_list(GPtrArray *out, const guint8 *d, gsize len, guint32 ctl, const char *name)
+{
+	guint32 off = le(d + ctl, 4);
+	guint32 stride = le(d + ctl + 4, 2);
+	guint count = d[ctl + 7];
+
+	/* offset, descriptor length, version, count */
+	add_field(out, ctl, 4, TRUE, ctl, 8, g_strdup_printf("%s list: offset", name));
+	add_field(out, ctl + 4, 2, FALSE, ctl, 8,
+		  g_strdup_printf("%s list: descriptor length", name));
+	add_field(out, ctl + 7, 1, FALSE, ctl, 8, g_strdup_printf("%s list: count", name));
+	for (guint i = 0; i < count; i++) {
+		guint32 at = off + i * stride;
+
+		if (!fits(len, at, stride))
+			break;
+		if (g_str_equal(name, "HFI") && (d[at + 2] & 0x01)) {
+			walk_hfi(out, d, len, at, d[at + 1]);
+		} else if (g_str_equal(name, "SSNS") && (le(d + at + 3, 2) & 0x01)) {
+			walk_ssns(out, d, len, at, le(d + at + 1, 2));
+		} else if (g_str_equal(name, "security") && (le(d + at + 2, 2) & 0x01)) {
+			for (guint r = 6; r <= 36; r += 6)
+				add_ref(out, at + r, "security list or key path", d[at + 1]);
+		} else if (g_str_equal(name, "discovery") && (d[at + 1] & 0x01)) {
+			add_ref(out, at + 6, "discovery URI", d[at + 2]);
+			add_ref(out, at + 12, "discovery NQN", d[at + 2]);
+		}
+	}
+}
+
+/* every length, offset and count field of a (valid) table */
+static GPtrArray *
+table_fields(const guint8 *d, gsize len)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(table_field_free);
+	guint32 host = le(d + 72, 4);
+
+	add_field(out, 4, 4, TRUE, 4, 4, g_strdup("header: table length"));
+	add_field(out, 36, 4, TRUE, 36, 8, g_strdup("header: heap offset"));
+	add_field(out, 40, 4, FALSE, 36, 8, g_strdup("header: heap length"));
+	add_ref(out, 44, "header: driver signature", 0);
+	add_field(out, 72, 4, TRUE, 72, 6, g_strdup("control: host descriptor offset"));
+	add_field(out, 76, 2, FALSE, 72, 6, g_strdup("control: host descriptor length"));
+	if (fits(len, host, 32))
+		add_ref(out, host + 18, "host NQN", 0);
+	walk_list(out, d, len, 80, "HFI");
+	walk_list(out, d, len, 88, "SSNS");
+	walk_list(out, d, len, 96, "security");
+	walk_list(out, d, len, 104, "discovery");
+	return out;
+}
+
+/* all ones, the table length and one past it, and for offsets a place in the header */
+static guint
+bad_values(const TableField *f, gsize len, guint32 out[4])
+{
+	guint n = 0;
+
+	if (f->width == 1) {
+		out[n++] = 0xff;
+	} else if (f->width == 2) {
+		out[n++] = 0xffff;
+		if (len < 0xffff) {
+			out[n++] = (guint32)len;
+			out[n++] = (guint32)len + 1;
+		}
+	} else {
+		out[n++] = 0xffffffff;
+		out[n++] = (guint32)len;
+		out[n++] = (guint32)len + 1;
+		if (f->offset)
+			out[n++] = 8;
+	}
+	return n;
+}
+
+/* a message naming the field, or a byte of the reference or list field it belongs to */
+static gboolean
+names_field(const char *msg, const char *file, const TableField *f)
+{
+	return names_offset(msg, file, f->at) ||
+	       names_offset_in(msg, file, f->reference, f->ref_size);
+}
+
+static gboolean
+new_diagnostic_names(const StasNbft *nbft, const StasNbft *whole, const char *file,
+		     const TableField *f)
+{
+	for (guint i = 0; i < nbft->diagnostics->len; i++) {
+		const char *d = g_ptr_array_index(nbft->diagnostics, i);
+
+		if (names_field(d, file, f) && !diagnostics_mention(whole->diagnostics, d))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/*
+ * the table with the field set to value: refused with an error naming the
+ * field (or the reference it belongs to), or parsed with a new diagnostic
+ * naming it, or, when this table does not use the field, parsed as before
+ */
+static void
+check_out_of_range(const char *file, const guint8 *data, gsize len, const TableField *f,
+		   guint32 value, const StasNbft *whole, const char *want)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(StasNbft) nbft = stas_nbft_parse(data, len, file, &error);
+	g_autofree char *got = NULL;
+
+	if (nbft == NULL) {
+		assert_true(g_error_matches(error, STAS_ERROR, STAS_ERROR_INVALID));
+		if (names_field(error->message, file, f))
+			return;
+		fail_msg(
+			"%s: %s (offset %u) = 0x%x: refused, but the error names another place: %s",
+			file, f->what, f->at, value, error->message);
+	}
+	if (new_diagnostic_names(nbft, whole, file, f))
+		return;
+	got = nbft_dump(nbft);
+	if (!g_str_equal(got, want))
+		fail_msg("%s: %s (offset %u) = 0x%x: parsed to other facts without a diagnostic "
+			 "naming it:\n%s\nthe table as it is:\n%s",
+			 file, f->what, f->at, value, got, want);
+}
+
+static void
+fields_out_of_range(GBytes *bytes, const char *file)
+{
+	gsize len = g_bytes_get_size(bytes);
+	const guint8 *orig = g_bytes_get_data(bytes, NULL);
+	g_autoptr(StasNbft) whole = stas_nbft_parse(orig, len, file, NULL);
+	g_autoptr(GPtrArray) fields = table_fields(orig, len);
+	g_autofree guint8 *copy = copy_of(bytes, len);
+	g_autofree char *want = NULL;
+	guint tried = 0;
+
+	assert_non_null(whole);
+	want = nbft_dump(whole);
+	for (guint i = 0; i < fields->len; i++) {
+		const TableField *f = g_ptr_array_index(fields, i);
+		guint32 values[4];
+		guint n = bad_values(f, len, values);
+
+		for (guint v = 0; v < n; v++) {
+			if (values[v] == le(orig + f->at, f->width))
+				continue;
+			memcpy(copy, orig, len);
+			for (guint b = 0; b < f->width; b++)
+				copy[f->at + b] = (values[v] >> (8 * b)) & 0xff;
+			fix_checksum(copy, len);
+			check_out_of_range(file, copy, len, f, values[v], whole, want);
+			tried++;
+		}
+	}
+	/* header, control and host at least: the walk found the table's fields */
+	assert_true(fields->len >= 14);
+	print_message("%s: %u fields, %u out-of-range values\n", file, fields->len, tried);
+}
+
+static void
+put_le(guint8 *p, guint width, guint32 v)
+{
+	for (guint i = 0; i < width; i++)
+		p[i] = (v >> (8 * i)) & 0xff;
+}
+
+#define SYNTH_2HFI   "good/NBFT-synthetic-2hfi-3ssns-disc-sec"
+#define HFI_EXT_IAID 0x11223344u
+
+/*
+ * SYNTH_2HFI (transport info version 2, without extended info) with an HFI
+ * extended info for its first HFI appended to the heap: DHCP client
+ * identifiers in use, IAID 0x11223344, a 10-byte DUID.  no fixture has one.
+ */
+static GBytes *
+table_with_hfi_ext(void)
+{
+	g_autoptr(GBytes) bytes = load_fixture(SYNTH_2HFI);
+	gsize len = g_bytes_get_size(bytes);
+	const guint8 *orig = g_bytes_get_data(bytes, NULL);
+	guint32 heap_off = le(orig + 36, 4);
+	guint32 heap_len = le(orig + 40, 4);
+	guint32 trinfo = le(orig + le(orig + 80, 4) + 16, 4);
+	guint32 ext = (guint32)len;
+	guint32 iaid = ext + 20;
+	guint32 duid = iaid + 4;
+	gsize new_len = duid + 10;
+	guint8 *d = g_malloc0(new_len);
+
+	/* the heap ends the table; the first HFI's transport info is version 2, no ext info */
+	assert_int_equal(heap_off + heap_len, len);
+	assert_int_equal(orig[trinfo + 3], 2);
+	assert_int_equal(le(orig + trinfo + 114, 2), 0);
+	memcpy(d, orig, len);
+	d[ext] = 10; /* structure id */
+	d[ext + 1] = 1;
+	put_le(d + ext + 4, 4, 0x03); /* valid, DHCP client identifiers in use */
+	put_le(d + ext + 8, 4, iaid);
+	put_le(d + ext + 12, 2, 4);
+	put_le(d + ext + 14, 4, duid);
+	put_le(d + ext + 18, 2, 10);
+	put_le(d + iaid, 4, HFI_EXT_IAID);
+	for (guint i = 0; i < 10; i++)
+		d[duid + i] = (guint8)(0xd0 + i);
+	put_le(d + trinfo + 110, 4, ext);
+	put_le(d + trinfo + 114, 2, 20);
+	put_le(d + 4, 4, (guint32)new_len);
+	put_le(d + 40, 4, heap_len + (guint32)(new_len - len));
+	fix_checksum(d, new_len);
+	return g_bytes_new_take(d, new_len);
+}
+
+static void
+test_hfi_extended_info_gives_the_dhcp_iaid_and_duid(void **state)
+{
+	g_autoptr(GBytes) bytes = table_with_hfi_ext();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(StasNbft) nbft = stas_nbft_parse(g_bytes_get_data(bytes, NULL),
+						   g_bytes_get_size(bytes), "hfi-ext", &error);
+	const StasNbftHfi *hfi;
+	const guint8 *duid;
+	gsize n = 0;
+
+	assert_non_null(nbft);
+	assert_int_equal(nbft->diagnostics->len, 0);
+	hfi = g_ptr_array_index(nbft->hfi, 0);
+	assert_int_equal(hfi->dhcp_iaid, HFI_EXT_IAID);
+	duid = g_bytes_get_data(hfi->dhcp_duid, &n);
+	assert_int_equal(n, 10);
+	assert_int_equal(duid[0], 0xd0);
+	assert_int_equal(duid[9], 0xd9);
+}
+
+static void
+test_every_length_and_offset_field_out_of_range_is_named(void **state)
+{
+	g_autoptr(GBytes) ext = table_with_hfi_ext();
+
+	for_each_good_table(fields_out_of_range);
+	/* the HFI extended info's own references too */
+	fields_out_of_range(ext, SYNTH_2HFI "+hfi-ext");
+}
+
 /* --------------------------------------------------------- candidates */
 
 static GHashTable *
@@ -1506,6 +2080,10 @@ main(void)
 		cmocka_unit_test(test_truncated_tables_never_crash),
 		cmocka_unit_test(test_single_byte_corruptions_never_crash),
 		cmocka_unit_test(test_null_and_empty_input_are_rejected),
+		cmocka_unit_test(test_tables_cut_at_every_length_are_refused),
+		cmocka_unit_test(test_tables_cut_with_length_fixed_are_refused_or_whole),
+		cmocka_unit_test(test_hfi_extended_info_gives_the_dhcp_iaid_and_duid),
+		cmocka_unit_test(test_every_length_and_offset_field_out_of_range_is_named),
 		cmocka_unit_test(test_r760_dc_candidate_is_reference_6_2),
 		cmocka_unit_test(test_r760_dc_candidate_gets_host_iface_of_the_hfi_mac),
 		cmocka_unit_test(test_uri_without_port_defaults_to_8009_never_none),
