@@ -12,9 +12,10 @@
 # test-unit-hardening.sh UNIT-DIR (the build's systemd/ directory)
 set -u
 
-# measured with systemd 252 on 2026-12-01: 8.3 ("EXPOSED") for both units.
+# measured with systemd 252 on 2026-12-01: 8.3 ("EXPOSED") for both units
+# with the reference's directives alone, 4.4 ("OK") with ours beyond them.
 # lower it when the units get more sandboxing; never raise it silently.
-MAX_EXPOSURE=8.3
+MAX_EXPOSURE=4.4
 
 # directive=value, as in REFERENCE 3.8 (the same for both units)
 DIRECTIVES="
@@ -26,6 +27,20 @@ ProtectProc=invisible
 RestrictRealtime=true
 LockPersonality=yes
 MemoryDenyWriteExecute=yes
+"
+# beyond the reference (NEWS.md): the same check, values without spaces
+DIRECTIVES_BEYOND="
+ProtectSystem=full
+PrivateTmp=yes
+NoNewPrivileges=yes
+ProtectHostname=yes
+RestrictSUIDSGID=yes
+RestrictNamespaces=yes
+SystemCallArchitectures=native
+UMask=0077
+RuntimeDirectoryMode=0700
+CacheDirectoryMode=0700
+Restart=on-failure
 "
 
 if [ $# -ne 1 ]; then
@@ -58,7 +73,7 @@ for unit in stafd.service stacd.service; do
 		fail "$file is missing"
 		continue
 	fi
-	for d in $DIRECTIVES; do
+	for d in $DIRECTIVES $DIRECTIVES_BEYOND; do
 		key=${d%%=*} want=${d#*=}
 		values=$(service_values "$file" "$key")
 		n=$(printf '%s' "$values" | grep -c '^' || true)
@@ -75,7 +90,7 @@ for unit in stafd.service stacd.service; do
 		continue
 	fi
 	# systemd reads each directive as in force
-	for d in $DIRECTIVES; do
+	for d in $DIRECTIVES NoNewPrivileges= PrivateTmp= SystemCallArchitectures=; do
 		key=${d%%=*}
 		printf '%s\n' "$out" | grep -q "^✓ $key= " ||
 			fail "$unit: systemd-analyze security does not count $key= as in force"
