@@ -565,17 +565,25 @@ dim_send(nvme_ctrl_t c, const char *device, GError **error)
 			    device);
 		return FALSE;
 	}
+	errno = 0;
 	status = nvmf_register_ctrl(c, NVMF_DIM_TAS_REGISTER, &result);
 	if (status == 0)
 		return TRUE;
+	/*
+	 * -1: the command never completed (errno): a transport failure that
+	 * REFERENCE 5.5 retries after 5 s; upstream's binding logged it as a
+	 * registration error and never registered (as the fake seam does)
+	 */
+	if (status < 0) {
+		int err = errno ? errno : EIO;
+
+		g_set_error(error, STAS_ERROR, errno_to_code(err), "%s: %s", device,
+			    g_strerror(err));
+		return FALSE;
+	}
 	/* upstream's exact text (the Python binding's registration_ctlr) */
-	if (status < 0)
-		g_set_error(error, STAS_ERROR, STAS_ERROR_FAILED, "Status:0x%04x - %s",
-			    (guint)status, nvme_status_to_string(status, false));
-	else
-		g_set_error(error, STAS_ERROR, STAS_ERROR_FAILED,
-			    "Result:0x%04x, Status:0x%04x - %s", result, (guint)status,
-			    nvme_status_to_string(status, false));
+	g_set_error(error, STAS_ERROR, STAS_ERROR_FAILED, "Result:0x%04x, Status:0x%04x - %s",
+		    result, (guint)status, nvme_status_to_string(status, false));
 	return FALSE;
 }
 
