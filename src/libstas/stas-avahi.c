@@ -620,7 +620,8 @@ service_found(StasAvahi *self, Service *svc, const char *address, guint port, GP
 	identity = stas_mdns_txt_identify(txt, svc->ifname, address ? address : "", port,
 					  self->tp8013, &error);
 	if (identity == NULL) {
-		g_warning("%s", error->message);
+		/* upstream's line, then which service it is (SPEC 5: name the source) */
+		g_warning("%s - %s", error->message, svc->desc);
 		service_set_unidentified(self, svc);
 	} else {
 		service_set_identity(self, svc, identity);

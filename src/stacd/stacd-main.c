@@ -162,5 +162,9 @@ main(int argc, char **argv)
 	/* the fake kernel's targets do not listen on real sockets */
 	options.no_tcp_probe = TRUE;
 #endif
+#ifdef STAS_BENCH_NO_TCP_PROBE
+	/* bench/ only (-Dc_args=-DSTAS_BENCH_NO_TCP_PROBE): what SPEC B4's probe saves */
+	options.no_tcp_probe = TRUE;
+#endif
 	return run(&options);
 }

@@ -291,10 +291,21 @@ log_discovery(DceCtrl *c, guint8 lsp, gboolean rae, guint64 offset, guint32 len,
 
 	if ((lsp & ~supported) && !cfg->lsp_ignore)
 		return status(r, DCE_SC_INVALID_FIELD | DCE_SC_DNR);
+	/* a faulty DC: the read fails, RAE and the counters stay as they were */
+	if (c->state->malform & DCE_MALFORM_LOG_ERROR) {
+		g_message("cntlid %u: discovery log read answered Internal Error (log-error)",
+			  c->cntlid);
+		return status(r, DCE_SC_INTERNAL);
+	}
 	log = dce_state_discovery_log(c->state, (lsp & supported & DCE_LSP_PLEO) != 0);
 	buf = g_malloc(len);
 	dce_log_copy(log, offset, buf, len);
 	r->data = g_bytes_new_take(buf, len);
+	if (c->state->malform & DCE_MALFORM_LOG_DROP) {
+		g_message("cntlid %u: discovery log read dropped mid-transfer (log-drop)",
+			  c->cntlid);
+		return DCE_EXEC_DROP;
+	}
 	c->log_reads++;
 	c->last_lsp = lsp;
 	c->last_rae = rae;

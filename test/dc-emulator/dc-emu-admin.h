@@ -8,7 +8,8 @@
  *   the enable/ready and shutdown handshakes), Disconnect;
  * - Identify Controller (CNS 1) with CNTRLTYPE discovery and the DCTYPE;
  * - Get Log Page: discovery log (offset, length, LSP PLEO, RAE) and
- *   Supported Log Pages;
+ *   Supported Log Pages; the log-error and log-drop modes fail every
+ *   discovery log read (an error status, a connection closed mid-transfer);
  * - Set/Get Features: Number of Queues, Async Event Configuration, KATO;
  * - Keep Alive, Abort, Asynchronous Event Request (held until an event);
  * - DIM (0x21) when the controller is a CDC or DDC.
@@ -50,6 +51,7 @@ G_BEGIN_DECLS
 #define DCE_SC_SUCCESS		0x000
 #define DCE_SC_INVALID_OPCODE	0x001
 #define DCE_SC_INVALID_FIELD	0x002
+#define DCE_SC_INTERNAL		0x006
 #define DCE_SC_CMD_SEQ_ERROR	0x00c
 #define DCE_SC_SGL_INVALID_DATA 0x00f
 #define DCE_SC_AER_LIMIT	0x105
@@ -102,9 +104,10 @@ G_BEGIN_DECLS
 typedef void (*DceCtrlSendFunc)(gpointer user_data, const DceCqe *cqe);
 
 typedef enum {
-	DCE_EXEC_REPLY,	     /* send reply->data (if any) then reply->cqe */
-	DCE_EXEC_HOLD,	     /* nothing now (an AER) */
-	DCE_EXEC_REPLY_CLOSE /* send the reply, then end the association (Disconnect) */
+	DCE_EXEC_REPLY,	      /* send reply->data (if any) then reply->cqe */
+	DCE_EXEC_HOLD,	      /* nothing now (an AER) */
+	DCE_EXEC_REPLY_CLOSE, /* send the reply, then end the association (Disconnect) */
+	DCE_EXEC_DROP /* send the first half of reply->data, then close: no completion (log-drop) */
 } DceExec;
 
 typedef struct {

@@ -176,6 +176,22 @@ conn_fatal(DceConn *conn, guint16 fes, const guint8 *hdr, gsize hdr_len, const c
 /* ------------------------------------------------------------------------ */
 /* receiving                                                                 */
 
+/* log-drop: half of the data, not the last PDU, then the connection closes mid-transfer */
+static void
+send_partial_and_close(DceConn *conn, DceReply *reply)
+{
+	gsize len = 0;
+	const guint8 *data = reply->data != NULL ? g_bytes_get_data(reply->data, &len) : NULL;
+	gsize half = (len / 2) & ~(gsize)3;
+
+	if (half > 0)
+		dce_pdu_put_c2h_data(conn->out, conn->hdgst, conn->ddgst, reply->cqe.cid, 0, data,
+				     half, FALSE);
+	g_clear_pointer(&reply->data, g_bytes_unref);
+	conn->closing = TRUE;
+	conn_flush(conn);
+}
+
 static void
 run_command(DceConn *conn, const DceSqe *sqe, const guint8 *data, gsize len)
 {
@@ -184,6 +200,10 @@ run_command(DceConn *conn, const DceSqe *sqe, const guint8 *data, gsize len)
 
 	if (ex == DCE_EXEC_HOLD)
 		return;
+	if (ex == DCE_EXEC_DROP) {
+		send_partial_and_close(conn, &reply);
+		return;
+	}
 	if (ex == DCE_EXEC_REPLY_CLOSE)
 		conn->closing = TRUE;
 	send_reply(conn, &reply);

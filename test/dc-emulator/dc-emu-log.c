@@ -18,7 +18,8 @@ static const struct {
 	{DCE_MALFORM_SPACE_PAD, "space-padding"},   {DCE_MALFORM_NO_NUL, "no-nul"},
 	{DCE_MALFORM_TRADDR_COMMA, "traddr-comma"}, {DCE_MALFORM_NONPRINT, "non-printable"},
 	{DCE_MALFORM_NUMREC_OVER, "numrec-over"},   {DCE_MALFORM_NUMREC_HUGE, "numrec-huge"},
-	{DCE_MALFORM_GENCTR_CHURN, "genctr-churn"},
+	{DCE_MALFORM_GENCTR_CHURN, "genctr-churn"}, {DCE_MALFORM_LOG_ERROR, "log-error"},
+	{DCE_MALFORM_LOG_DROP, "log-drop"},
 };
 
 DceMalform

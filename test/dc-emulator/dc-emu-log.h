@@ -32,12 +32,15 @@ typedef enum {
 	DCE_MALFORM_NUMREC_OVER = 1 << 4,  /* numrec DCE_NUMREC_OVER above the data */
 	DCE_MALFORM_NUMREC_HUGE = 1 << 5,  /* numrec 2^64-1 */
 	DCE_MALFORM_GENCTR_CHURN = 1 << 6, /* genctr changes on every read (dc-emu-state) */
+	DCE_MALFORM_LOG_ERROR = 1 << 7,	   /* each read answered Internal Error (dc-emu-admin) */
+	DCE_MALFORM_LOG_DROP = 1 << 8,	   /* connection closed mid-read (dc-emu-admin, -conn) */
 } DceMalform;
 
-#define DCE_MALFORM_ALL 0x7f
+#define DCE_MALFORM_ALL 0x1ff
 
 /* a mode's name ("space-padding", "no-nul", "traddr-comma", "non-printable",
- * "numrec-over", "numrec-huge", "genctr-churn") and back; 0 if unknown */
+ * "numrec-over", "numrec-huge", "genctr-churn", "log-error", "log-drop") and
+ * back; 0 if unknown */
 DceMalform dce_malform_from_name(const char *name);
 const char *dce_malform_name(DceMalform mode);
 

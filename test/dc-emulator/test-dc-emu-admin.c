@@ -599,6 +599,63 @@ test_genctr_churn_changes_genctr_on_every_read(void **state)
 			     dce_get_le64(g_bytes_get_data(b, NULL)));
 }
 
+static void
+test_log_error_answers_every_discovery_log_read_with_internal_error(void **state)
+{
+	Fx *fx = *state;
+	g_autoptr(GBytes) log = NULL;
+	g_autoptr(GBytes) supported = NULL;
+
+	bring_up(fx);
+	fx->state->malform = DCE_MALFORM_LOG_ERROR;
+	assert_int_equal(get_log(fx, 0x70, 0, FALSE, 0, 1024, &log), DCE_SC_INTERNAL);
+	assert_null(log);
+	assert_int_equal(fx->ctrl->log_reads, 0);
+	/* other log pages are not affected */
+	assert_int_equal(get_log(fx, 0x00, 0, FALSE, 0, 1024, &supported), 0);
+	fx->state->malform = 0;
+	assert_int_equal(get_log(fx, 0x70, 0, FALSE, 0, 1024, &log), 0);
+	assert_int_equal(fx->ctrl->log_reads, 1);
+}
+
+static void
+test_log_error_leaves_the_aen_masked(void **state)
+{
+	Fx *fx = *state;
+	guint16 cid;
+
+	bring_up(fx);
+	aer_held(fx, &cid);
+	dce_state_log_changed(fx->state);
+	aer_held(fx, &cid);
+	fx->state->malform = DCE_MALFORM_LOG_ERROR;
+	assert_int_equal(get_log(fx, 0x70, 0, FALSE, 0, 1024, NULL), DCE_SC_INTERNAL);
+	/* a failed read with RAE=0 does not re-arm the event */
+	assert_int_equal(dce_state_log_changed(fx->state), 0);
+}
+
+static void
+test_log_drop_hands_the_log_to_the_transport_to_cut(void **state)
+{
+	Fx *fx = *state;
+	DceSqe s = sqe(fx, DCE_OPC_GET_LOG_PAGE);
+	DceReply r;
+
+	bring_up(fx);
+	fx->state->malform = DCE_MALFORM_LOG_DROP;
+	dce_put_le32(s.b + 40, 0x70 | (1024u / 4 - 1) << 16);
+	dce_put_le32(s.b + 32, 1024);
+	assert_int_equal(dce_ctrl_exec(fx->ctrl, &s, NULL, 0, &r), DCE_EXEC_DROP);
+	assert_non_null(r.data);
+	assert_int_equal(g_bytes_get_size(r.data), 1024);
+	assert_int_equal(r.cqe.cid, dce_sqe_cid(&s));
+	g_bytes_unref(r.data);
+	assert_int_equal(fx->ctrl->log_reads, 0);
+	/* log-error wins over log-drop: the host gets a status, the connection stays */
+	fx->state->malform = DCE_MALFORM_LOG_DROP | DCE_MALFORM_LOG_ERROR;
+	assert_int_equal(get_log(fx, 0x70, 0, FALSE, 0, 1024, NULL), DCE_SC_INTERNAL);
+}
+
 /* ------------------------------------------------------------------------ */
 /* AEN and RAE                                                               */
 
@@ -839,6 +896,9 @@ main(void)
 		T(test_lsp_pleo_without_pleo_support_is_refused_or_ignored),
 		T(test_supported_log_pages_follow_pleo_support),
 		T(test_genctr_churn_changes_genctr_on_every_read),
+		T(test_log_error_answers_every_discovery_log_read_with_internal_error),
+		T(test_log_error_leaves_the_aen_masked),
+		T(test_log_drop_hands_the_log_to_the_transport_to_cut),
 		T(test_change_completes_the_held_aer_with_0x70f002),
 		T(test_aen_rearms_only_after_an_rae0_read),
 		T(test_a_change_before_the_aer_completes_it_at_once),

@@ -626,6 +626,36 @@ test_stall_answers_nothing_then_drops_the_connection(void **state)
 }
 
 static void
+test_log_drop_cuts_the_transfer_and_log_error_answers_a_status(void **state)
+{
+	Emu *emu = *state;
+	Host *h = host_up(emu, 0, 0);
+	DceSqe s = host_sqe(h, DCE_OPC_GET_LOG_PAGE);
+	g_autoptr(GByteArray) p = NULL;
+	guint8 byte;
+
+	assert_int_equal(emuctl(emu, "malform", "{\"modes\":[\"log-drop\"]}", NULL), 0);
+	dce_put_le32(s.b + 40, 0x70 | (1024u / 4 - 1) << 16);
+	dce_put_le32(s.b + 32, 1024);
+	s.b[39] = 0x5a;
+	host_cmd(h, &s, NULL, 0);
+	p = host_recv_pdu(h, TIMEOUT_MS);
+	assert_non_null(p);
+	assert_int_equal(p->data[0], DCE_PDU_C2H_DATA);
+	assert_int_equal(p->data[1] & DCE_PDU_F_DATA_LAST, 0);
+	assert_int_equal(dce_get_le32(p->data + 16), 512); /* half of the 1024 asked */
+	assert_false(host_recv(h, &byte, 1, TIMEOUT_MS));  /* closed, no completion */
+	host_free(h);
+
+	assert_int_equal(emuctl(emu, "malform", "{\"modes\":[\"log-error\"]}", NULL), 0);
+	h = host_up(emu, 0, 0);
+	assert_int_equal(host_get_log(h, 0x70, 0, FALSE, 0, 1024, NULL), DCE_SC_INTERNAL);
+	assert_int_equal(emuctl(emu, "malform", "{\"modes\":[]}", NULL), 0);
+	assert_int_equal(host_get_log(h, 0x70, 0, FALSE, 0, 1024, NULL), 0);
+	host_free(h);
+}
+
+static void
 test_drop_connections_closes_every_association(void **state)
 {
 	Emu *emu = *state;
@@ -692,6 +722,7 @@ main(void)
 		cmocka_unit_test(test_io_queue_connect_is_refused),
 		cmocka_unit_test(test_protocol_error_ends_with_c2h_term),
 		cmocka_unit_test(test_stall_answers_nothing_then_drops_the_connection),
+		cmocka_unit_test(test_log_drop_cuts_the_transfer_and_log_error_answers_a_status),
 		cmocka_unit_test(test_drop_connections_closes_every_association),
 		cmocka_unit_test(test_a_silent_association_is_dropped_after_its_kato),
 		cmocka_unit_test(test_a_second_emulator_with_a_unique_nqn_runs_alongside),

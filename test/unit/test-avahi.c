@@ -526,7 +526,8 @@ test_invalid_protocol_logs_the_upstream_error_and_keeps_the_service_unidentified
 	announce(fx, 2, "eth0", V4, "SFSS", TCP, "192.168.1.10", 8009, "p=walmart");
 	iterate(fx);
 	assert_logged_once("WARNING Received invalid/undefined protocol in mDNS TXT field: "
-			   "address=192.168.1.10, iface=eth0, TXT={'p': 'walmart'}");
+			   "address=192.168.1.10, iface=eth0, TXT={'p': 'walmart'} - mDNS service "
+			   "(eth0, IPv4, \"SFSS\", \"local\", \"_nvme-disc._tcp\")");
 	assert_int_equal(fx->n_changed, 0);
 	ctrls = stas_avahi_get_controllers(fx->avahi);
 	assert_int_equal(ctrls->len, 0);
@@ -546,9 +547,11 @@ test_missing_or_empty_protocol_is_invalid(void **state)
 	announce(fx, 2, "eth0", V4, "a", TCP, "192.168.1.10", 8009, "nqn=" CDCNQN);
 	announce(fx, 2, "eth0", V4, "b", TCP, "192.168.1.11", 8009, "p=");
 	assert_logged_once("WARNING Received invalid/undefined protocol in mDNS TXT field: "
-			   "address=192.168.1.10, iface=eth0, TXT={'nqn': '" CDCNQN "'}");
+			   "address=192.168.1.10, iface=eth0, TXT={'nqn': '" CDCNQN "'} - mDNS "
+			   "service (eth0, IPv4, \"a\", \"local\", \"_nvme-disc._tcp\")");
 	assert_logged_once("WARNING Received invalid/undefined protocol in mDNS TXT field: "
-			   "address=192.168.1.11, iface=eth0, TXT={'p': ''}");
+			   "address=192.168.1.11, iface=eth0, TXT={'p': ''} - mDNS service "
+			   "(eth0, IPv4, \"b\", \"local\", \"_nvme-disc._tcp\")");
 }
 
 static void
@@ -626,6 +629,21 @@ test_bad_address_or_port_leaves_the_service_unidentified(void **state)
 	assert_int_equal(n_services(fx), 4);
 	assert_int_equal(count_logged_prefix("WARNING Invalid address in mDNS record"), 2);
 	assert_int_equal(count_logged_prefix("WARNING Invalid port in mDNS record"), 2);
+}
+
+/* SPEC 5: several services share an address; the log says which one is bad */
+static void
+test_a_refused_record_is_logged_with_its_service(void **state)
+{
+	Fixture *fx = *state;
+
+	announce(fx, 2, "eth0", V4, "good", TCP, "192.168.1.10", 8009, "p=roce");
+	announce(fx, 2, "eth0", V4, "bad,name", TCP, "192.168.1.10", 0, "p=roce");
+	iterate(fx);
+	assert_logged_once("WARNING Invalid port in mDNS record: address=192.168.1.10, iface=eth0: "
+			   "port 0: not in 1..65535 - mDNS service (eth0, IPv4, \"bad,name\", "
+			   "\"local\", \"_nvme-disc._tcp\")");
+	assert_int_equal(count_logged_prefix("WARNING"), 1);
 }
 
 static void
@@ -1247,6 +1265,7 @@ main(void)
 		T(test_txt_keys_are_case_insensitive_and_bad_items_are_skipped),
 		cmocka_unit_test(test_txt_nqn_is_used_only_when_the_kernel_supports_tp8013),
 		T(test_bad_address_or_port_leaves_the_service_unidentified),
+		T(test_a_refused_record_is_logged_with_its_service),
 		T(test_found_for_an_unknown_service_is_ignored),
 		T(test_tcp_service_on_a_listening_port_is_reported_with_its_interface),
 		T(test_ipv6_tcp_service_on_loopback_is_reported),
