@@ -22,6 +22,7 @@
 #include "stas/stas-iface-table.h"
 #include "stas/stas-nvme-options.h"
 #include "stas/stas-sysconf.h"
+#include "stas/stas-tcp-probe.h"
 #include "stas/stas-timer.h"
 #include "stas/stas-udev.h"
 #include "stas/stas-worker.h"
@@ -70,6 +71,12 @@ const char *stas_ctrl_env_get_sysfs_root(StasCtrlEnv *env);
  */
 void stas_ctrl_env_set_tcp_probe(StasCtrlEnv *env, gboolean enabled, guint timeout_ms);
 gboolean stas_ctrl_env_get_tcp_probe(StasCtrlEnv *env, guint *timeout_ms);
+/*
+ * the controllers' probes go through this one registry (borrowed): the
+ * controllers behind one endpoint share a probe in flight, and a success
+ * holds for STAS_TCP_PROBE_CACHE_DEFAULT_TTL_MS
+ */
+StasTcpProbeCache *stas_ctrl_env_get_probe_cache(StasCtrlEnv *env);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StasCtrlEnv, stas_ctrl_env_unref)
 

@@ -536,7 +536,7 @@ on_probe_done(GObject *source, GAsyncResult *res, gpointer data)
 	ProbeData *pd = data;
 	g_autoptr(StasController) self = pd->self;
 	g_autoptr(GError) error = NULL;
-	gboolean ok = stas_tcp_probe_finish(res, &error);
+	gboolean ok = stas_tcp_probe_cache_probe_finish(res, &error);
 
 	if (PRIV(self)->cancelled) {
 		PRIV(self)->connecting = FALSE;
@@ -566,7 +566,9 @@ probe_then_connect(StasController *self, StasNvmeConnectParams *params, guint ti
 
 	pd->self = g_object_ref(self);
 	pd->params = params;
-	stas_tcp_probe_async(&target, PRIV(self)->cancellable, on_probe_done, pd);
+	/* the controllers behind one endpoint share a probe (bench note 1a) */
+	stas_tcp_probe_cache_probe_async(stas_ctrl_env_get_probe_cache(PRIV(self)->env), &target,
+					 PRIV(self)->cancellable, on_probe_done, pd);
 }
 
 static const char *

@@ -19,6 +19,7 @@ struct _StasCtrlEnv {
 	char *sysfs_root;
 	gboolean tcp_probe;
 	guint tcp_probe_timeout_ms;
+	StasTcpProbeCache *probe_cache;
 };
 
 StasCtrlEnv *
@@ -37,6 +38,7 @@ stas_ctrl_env_new(StasWorkerPool *pool, StasUdev *udev, StasClock *clock)
 	env->sysfs_root = g_strdup(STAS_NVME_SYSFS_ROOT);
 	env->tcp_probe = TRUE;
 	env->tcp_probe_timeout_ms = STAS_TCP_PROBE_DEFAULT_TIMEOUT_MS;
+	env->probe_cache = stas_tcp_probe_cache_new(STAS_TCP_PROBE_CACHE_DEFAULT_TTL_MS);
 	return env;
 }
 
@@ -62,6 +64,7 @@ stas_ctrl_env_unref(StasCtrlEnv *env)
 	g_clear_pointer(&env->kernel, stas_nvme_options_unref);
 	g_clear_pointer(&env->ifaces, stas_iface_table_unref);
 	g_free(env->sysfs_root);
+	stas_tcp_probe_cache_unref(env->probe_cache);
 	g_free(env);
 }
 
@@ -182,4 +185,10 @@ stas_ctrl_env_get_tcp_probe(StasCtrlEnv *env, guint *timeout_ms)
 	if (timeout_ms)
 		*timeout_ms = env->tcp_probe_timeout_ms;
 	return env->tcp_probe;
+}
+
+StasTcpProbeCache *
+stas_ctrl_env_get_probe_cache(StasCtrlEnv *env)
+{
+	return env->probe_cache;
 }

@@ -520,6 +520,60 @@ test_reachable_tcp_target_is_connected_after_the_probe(void **state)
 	g_socket_listener_close(listener);
 }
 
+/* accepted connections waiting on a listening socket */
+static guint
+accepted(GSocket *sock)
+{
+	guint n = 0;
+
+	while (g_socket_condition_timed_wait(sock, G_IO_IN, 50 * 1000, NULL, NULL)) {
+		g_autoptr(GSocket) conn = g_socket_accept(sock, NULL, NULL);
+
+		if (conn == NULL)
+			break;
+		n++;
+	}
+	return n;
+}
+
+/* bench note 1a: the controllers behind one target port share its probe */
+static void
+test_controllers_behind_one_port_share_one_probe(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GSocket) sock = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+					       G_SOCKET_PROTOCOL_TCP, NULL);
+	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
+	g_autoptr(GSocketAddress) bound = NULL;
+	g_autoptr(TestCtrl) other = NULL;
+	g_autofree char *spec = NULL;
+	g_autofree char *other_spec = NULL;
+	guint port;
+
+	assert_true(g_socket_bind(sock, any, TRUE, NULL));
+	g_socket_set_listen_backlog(sock, 8);
+	assert_true(g_socket_listen(sock, NULL));
+	bound = g_socket_get_local_address(sock, NULL);
+	port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+	spec = g_strdup_printf("transport=tcp;traddr=127.0.0.1;trsvcid=%u;subsysnqn=" TEST_IO_NQN,
+			       port);
+	other_spec = g_strdup_printf("transport=tcp;traddr=127.0.0.1;trsvcid=%u;"
+				     "subsysnqn=nqn.2014-08.org.example:other",
+				     port);
+	stas_ctrl_env_set_tcp_probe(f->t->env, TRUE, 2000);
+	g_clear_object(&f->ctrl);
+	f->ctrl = ctrl_new(f->t, spec);
+	other = ctrl_new(f->t, other_spec);
+	stas_controller_start(C(f));
+	stas_controller_start(STAS_CONTROLLER(other));
+	assert_true(test_wait_until(is_connected, f->ctrl));
+	assert_true(test_wait_until(is_connected, other));
+	assert_int_equal(seam_double_count(SEAM_CONNECT), 2);
+	assert_int_equal(accepted(sock), 1);
+	g_socket_close(sock, NULL);
+}
+
 /* ---- uevents ---------------------------------------------------------- */
 
 static gboolean
@@ -914,6 +968,7 @@ main(void)
 		T(test_existing_connection_of_another_subsystem_is_not_attached),
 		T(test_unreachable_tcp_target_is_retried_without_a_kernel_connect),
 		T(test_reachable_tcp_target_is_connected_after_the_probe),
+		T(test_controllers_behind_one_port_share_one_probe),
 		T(test_remove_event_restarts_a_fast_retry_and_keeps_the_object),
 		T(test_aen_change_event_is_logged_and_dispatched),
 		T(test_nvme_event_is_dispatched),

@@ -3,7 +3,8 @@
  * the TCP reachability probe (SPEC B4), on loopback only: a listening socket,
  * a closed port, a listener whose accept queue is full (its SYNs are dropped,
  * which looks like a dead target), binding to an interface and a source
- * address, cancellation.
+ * address, cancellation; and the registry that shares probes per endpoint
+ * (accepted connections are counted on the listener).
  */
 #include "config.h"
 
@@ -103,7 +104,10 @@ probe(Run *r, const StasTcpProbeTarget *t, GCancellable *cancellable)
 	stas_tcp_probe_async(t, cancellable, on_probe, r);
 }
 
-/* a listener on addr (127.0.0.1 or ::1) with an ephemeral port; -1 if unavailable */
+/*
+ * a listener on addr (127.0.0.1 or ::1) with an ephemeral port; -1 if
+ * unavailable.  backlog < 0: bound only, so connects are refused until listen()
+ */
 static int
 listener(int family, int backlog, char port[8])
 {
@@ -126,7 +130,8 @@ listener(int family, int backlog, char port[8])
 		in6->sin6_addr = in6addr_loopback;
 		len = sizeof(*in6);
 	}
-	if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, backlog) != 0 ||
+	if (bind(fd, (struct sockaddr *)&ss, len) != 0 ||
+	    (backlog >= 0 && listen(fd, backlog) != 0) ||
 	    getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
 		close(fd);
 		return -1;
@@ -432,6 +437,344 @@ test_probe_bad_addresses_are_invalid(void **state)
 	}
 }
 
+/* ---- the registry: one probe per endpoint at a time ------------------- */
+
+#define N_REQ 10
+
+static void
+on_cached(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	Run *r = user_data;
+
+	r->ok = stas_tcp_probe_cache_probe_finish(result, &r->error);
+	r->done = TRUE;
+	r->in_ctx = g_main_context_is_owner(r->ctx);
+	r->elapsed_ms = (g_get_monotonic_time() - r->started) / 1000;
+}
+
+/* a request through the cache; req shares the fixture's context */
+static void
+cached(Run *fixture, Run *req, StasTcpProbeCache *cache, const StasTcpProbeTarget *t,
+       GCancellable *cancellable)
+{
+	g_clear_error(&req->error);
+	req->ctx = fixture->ctx;
+	req->done = FALSE;
+	req->ok = FALSE;
+	req->started = g_get_monotonic_time();
+	stas_tcp_probe_cache_probe_async(cache, t, cancellable, on_cached, req);
+}
+
+static void
+reqs_clear(Run *reqs, gsize n)
+{
+	for (gsize i = 0; i < n; i++)
+		g_clear_error(&reqs[i].error);
+}
+
+/* the connections the listener got since the last call */
+static guint
+accepted(int fd)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	guint n = 0;
+
+	while (poll(&pfd, 1, 50) == 1) {
+		int conn = accept(fd, NULL, NULL);
+
+		if (conn < 0)
+			break;
+		close(conn);
+		n++;
+	}
+	return n;
+}
+
+static void
+test_cache_concurrent_requests_share_one_connection(void **state)
+{
+	Run *r = *state;
+	g_autoptr(StasTcpProbeCache) cache = stas_tcp_probe_cache_new(2000);
+	Run req[N_REQ] = {0};
+	char port[8];
+	int fd = listener(AF_INET, 16, port);
+	/* NULL and "" are the same key */
+	StasTcpProbeTarget t = {.traddr = "127.0.0.1", .trsvcid = port, .timeout_ms = 2000};
+	StasTcpProbeTarget t_empty = {.traddr = "127.0.0.1",
+				      .trsvcid = port,
+				      .host_iface = "",
+				      .host_traddr = "",
+				      .timeout_ms = 2000};
+
+	assert_true(fd >= 0);
+	for (guint i = 0; i < N_REQ; i++)
+		cached(r, &req[i], cache, i % 2 ? &t : &t_empty, NULL);
+	for (guint i = 0; i < N_REQ; i++) {
+		run_wait(&req[i], 5000);
+		assert_true(req[i].ok);
+		assert_null(req[i].error);
+		assert_true(req[i].in_ctx);
+	}
+	assert_int_equal(accepted(fd), 1);
+	reqs_clear(req, N_REQ);
+	close(fd);
+}
+
+static void
+test_cache_success_is_remembered_for_the_ttl_only(void **state)
+{
+	Run *r = *state;
+	g_autoptr(StasTcpProbeCache) cache = stas_tcp_probe_cache_new(200);
+	Run req = {0};
+	char port[8];
+	int fd = listener(AF_INET, 16, port);
+	StasTcpProbeTarget t = {.traddr = "127.0.0.1", .trsvcid = port, .timeout_ms = 2000};
+
+	assert_true(fd >= 0);
+	cached(r, &req, cache, &t, NULL);
+	run_wait(&req, 5000);
+	assert_true(req.ok);
+	/* within the ttl: no socket, and still answered from the main loop */
+	cached(r, &req, cache, &t, NULL);
+	assert_false(req.done);
+	run_wait(&req, 5000);
+	assert_true(req.ok);
+	assert_true(req.in_ctx);
+	assert_int_equal(accepted(fd), 1);
+	g_usleep(250 * 1000);
+	cached(r, &req, cache, &t, NULL);
+	run_wait(&req, 5000);
+	assert_true(req.ok);
+	assert_int_equal(accepted(fd), 1);
+	reqs_clear(&req, 1);
+	close(fd);
+}
+
+static void
+test_cache_ttl_zero_remembers_nothing(void **state)
+{
+	Run *r = *state;
+	g_autoptr(StasTcpProbeCache) cache = stas_tcp_probe_cache_new(0);
+	Run req = {0};
+	char port[8];
+	int fd = listener(AF_INET, 16, port);
+	StasTcpProbeTarget t = {.traddr = "127.0.0.1", .trsvcid = port, .timeout_ms = 2000};
+
+	assert_true(fd >= 0);
+	for (guint i = 0; i < 2; i++) {
+		cached(r, &req, cache, &t, NULL);
+		run_wait(&req, 5000);
+		assert_true(req.ok);
+	}
+	assert_int_equal(accepted(fd), 2);
+	reqs_clear(&req, 1);
+	close(fd);
+}
+
+/* a retry after a failure must really knock again */
+static void
+test_cache_failure_is_shared_but_not_remembered(void **state)
+{
+	Run *r = *state;
+	g_autoptr(StasTcpProbeCache) cache = stas_tcp_probe_cache_new(2000);
+	Run req[3] = {0};
+	char port[8];
+	int fd = listener(AF_INET, -1, port);
+	StasTcpProbeTarget t = {.traddr = "127.0.0.1", .trsvcid = port, .timeout_ms = 2000};
+
+	assert_true(fd >= 0);
+	for (guint i = 0; i < G_N_ELEMENTS(req); i++)
+		cached(r, &req[i], cache, &t, NULL);
+	for (guint i = 0; i < G_N_ELEMENTS(req); i++) {
+		run_wait(&req[i], 5000);
+		assert_false(req[i].ok);
+		assert_true(g_error_matches(req[i].error, STAS_ERROR, STAS_ERROR_IO));
+		assert_non_null(strstr(req[i].error->message, "refused"));
+		assert_non_null(strstr(req[i].error->message, "127.0.0.1:"));
+	}
+	assert_int_equal(listen(fd, 16), 0);
+	cached(r, &req[0], cache, &t, NULL);
+	run_wait(&req[0], 5000);
+	assert_true(req[0].ok);
+	assert_int_equal(accepted(fd), 1);
+	reqs_clear(req, G_N_ELEMENTS(req));
+	close(fd);
+}
+
+static void
+test_cache_different_endpoints_are_not_merged(void **state)
+{
+	Run *r = *state;
+	g_autoptr(StasTcpProbeCache) cache = stas_tcp_probe_cache_new(2000);
+	char port_a[8];
+	char port_b[8];
+	int fd_a = listener(AF_INET, 16, port_a);
+	int fd_b = listener(AF_INET, 16, port_b);
+	const StasTcpProbeTarget t[] = {
+		{.traddr = "127.0.0.1", .trsvcid = port_a, .timeout_ms = 2000},
+		{.traddr = "127.0.0.1", .trsvcid = port_b, .timeout_ms = 2000},
+		{.traddr = "127.0.0.1",
+		 .trsvcid = port_a,
+		 .host_traddr = "127.0.0.1",
+		 .timeout_ms = 2000},
+		{.traddr = "127.0.0.1", .trsvcid = port_a, .host_iface = "lo", .timeout_ms = 2000},
+		{.traddr = "127.0.0.1", .trsvcid = port_a, .timeout_ms = 2500},
+	};
+	Run req[G_N_ELEMENTS(t)] = {0};
+
+	assert_true(fd_a >= 0 && fd_b >= 0);
+	for (guint i = 0; i < G_N_ELEMENTS(t); i++)
+		cached(r, &req[i], cache, &t[i], NULL);
+	for (guint i = 0; i < G_N_ELEMENTS(t); i++) {
+		run_wait(&req[i], 5000);
+		assert_true(req[i].ok);
+	}
+	assert_int_equal(accepted(fd_a), 4);
+	assert_int_equal(accepted(fd_b), 1);
+	reqs_clear(req, G_N_ELEMENTS(req));
+	close(fd_a);
+	close(fd_b);
+}
+
+static void
+test_cache_cancel_stops_only_that_request(void **state)
+{
+	Run *r = *state;
+	g_autoptr(StasTcpProbeCache) cache = stas_tcp_probe_cache_new(2000);
+	g_autoptr(GCancellable) cancellable = g_cancellable_new();
+	Run req[3] = {0};
+	char port[8];
+	int fd = listener(AF_INET, 16, port);
+	StasTcpProbeTarget t = {.traddr = "127.0.0.1", .trsvcid = port, .timeout_ms = 2000};
+
+	assert_true(fd >= 0);
+	cached(r, &req[0], cache, &t, NULL);
+	cached(r, &req[1], cache, &t, cancellable);
+	cached(r, &req[2], cache, &t, NULL);
+	g_cancellable_cancel(cancellable);
+	for (guint i = 0; i < G_N_ELEMENTS(req); i++)
+		run_wait(&req[i], 5000);
+	assert_true(g_error_matches(req[1].error, STAS_ERROR, STAS_ERROR_CANCELLED));
+	assert_non_null(strstr(req[1].error->message, "127.0.0.1:"));
+	assert_true(req[0].ok);
+	assert_true(req[2].ok);
+	assert_int_equal(accepted(fd), 1);
+	reqs_clear(req, G_N_ELEMENTS(req));
+	close(fd);
+}
+
+/* the others keep the probe: they get its timeout, not a cancel */
+static void
+test_cache_cancelled_request_leaves_the_probe_to_the_others(void **state)
+{
+	Run *r = *state;
+	g_autoptr(StasTcpProbeCache) cache = stas_tcp_probe_cache_new(2000);
+	g_autoptr(GCancellable) cancellable = g_cancellable_new();
+	Run req[3] = {0};
+	Blackhole b;
+	StasTcpProbeTarget t = {.traddr = "127.0.0.1", .timeout_ms = 300};
+	GSource *later = g_timeout_source_new(100);
+
+	blackhole_open(&b);
+	t.trsvcid = b.port;
+	cached(r, &req[0], cache, &t, NULL);
+	cached(r, &req[1], cache, &t, cancellable);
+	cached(r, &req[2], cache, &t, NULL);
+	g_source_set_callback(later, cancel_now, cancellable, NULL);
+	g_source_attach(later, r->ctx);
+	g_source_unref(later);
+	run_wait(&req[1], 5000);
+	assert_true(g_error_matches(req[1].error, STAS_ERROR, STAS_ERROR_CANCELLED));
+	assert_false(req[0].done);
+	assert_false(req[2].done);
+	run_wait(&req[0], 5000);
+	run_wait(&req[2], 5000);
+	for (guint i = 0; i < 3; i += 2) {
+		assert_true(g_error_matches(req[i].error, STAS_ERROR, STAS_ERROR_TIMEOUT));
+		assert_non_null(strstr(req[i].error->message, "300 ms"));
+		assert_true(req[i].elapsed_ms >= 290);
+	}
+	reqs_clear(req, G_N_ELEMENTS(req));
+	blackhole_close(&b);
+}
+
+/* a probe nobody waits for is dropped: the next request is not handed its cancel */
+static void
+test_cache_probe_without_requests_is_not_joined(void **state)
+{
+	Run *r = *state;
+	g_autoptr(StasTcpProbeCache) cache = stas_tcp_probe_cache_new(2000);
+	g_autoptr(GCancellable) cancellable = g_cancellable_new();
+	Run req[2] = {0};
+	Blackhole b;
+	StasTcpProbeTarget t = {.traddr = "127.0.0.1", .timeout_ms = 300};
+
+	blackhole_open(&b);
+	t.trsvcid = b.port;
+	cached(r, &req[0], cache, &t, cancellable);
+	g_cancellable_cancel(cancellable);
+	run_wait(&req[0], 5000);
+	assert_true(g_error_matches(req[0].error, STAS_ERROR, STAS_ERROR_CANCELLED));
+	cached(r, &req[1], cache, &t, NULL);
+	run_wait(&req[1], 5000);
+	assert_true(g_error_matches(req[1].error, STAS_ERROR, STAS_ERROR_TIMEOUT));
+	assert_true(req[1].elapsed_ms >= 290);
+	reqs_clear(req, G_N_ELEMENTS(req));
+	blackhole_close(&b);
+}
+
+static void
+test_cache_cancelled_before_start_does_not_connect(void **state)
+{
+	Run *r = *state;
+	g_autoptr(StasTcpProbeCache) cache = stas_tcp_probe_cache_new(2000);
+	g_autoptr(GCancellable) cancellable = g_cancellable_new();
+	Run req = {0};
+	char port[8];
+	int fd = listener(AF_INET, 16, port);
+	StasTcpProbeTarget t = {.traddr = "127.0.0.1", .trsvcid = port};
+
+	assert_true(fd >= 0);
+	g_cancellable_cancel(cancellable);
+	cached(r, &req, cache, &t, cancellable);
+	assert_false(req.done);
+	run_wait(&req, 5000);
+	assert_true(g_error_matches(req.error, STAS_ERROR, STAS_ERROR_CANCELLED));
+	assert_int_equal(accepted(fd), 0);
+	reqs_clear(&req, 1);
+	close(fd);
+}
+
+/* freed with probes in flight: their requests are cancelled, nothing leaks */
+static void
+test_cache_freed_with_probes_in_flight_cancels_them(void **state)
+{
+	Run *r = *state;
+	StasTcpProbeCache *cache = stas_tcp_probe_cache_new(2000);
+	Run req[3] = {0};
+	Blackhole b;
+	char port[8];
+	int fd = listener(AF_INET, 16, port);
+	StasTcpProbeTarget dead = {.traddr = "127.0.0.1", .timeout_ms = 10000};
+	StasTcpProbeTarget live = {.traddr = "127.0.0.1", .trsvcid = port, .timeout_ms = 2000};
+
+	assert_true(fd >= 0);
+	blackhole_open(&b);
+	dead.trsvcid = b.port;
+	cached(r, &req[0], cache, &dead, NULL);
+	cached(r, &req[1], cache, &dead, NULL);
+	cached(r, &req[2], cache, &live, NULL);
+	stas_tcp_probe_cache_unref(cache);
+	for (guint i = 0; i < G_N_ELEMENTS(req); i++) {
+		run_wait(&req[i], 5000);
+		assert_true(g_error_matches(req[i].error, STAS_ERROR, STAS_ERROR_CANCELLED));
+		assert_true(req[i].elapsed_ms < 2000);
+	}
+	reqs_clear(req, G_N_ELEMENTS(req));
+	blackhole_close(&b);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -449,6 +792,16 @@ main(void)
 		T(test_probe_foreign_source_address_fails),
 		T(test_probe_source_of_other_family_is_invalid),
 		T(test_probe_bad_addresses_are_invalid),
+		T(test_cache_concurrent_requests_share_one_connection),
+		T(test_cache_success_is_remembered_for_the_ttl_only),
+		T(test_cache_ttl_zero_remembers_nothing),
+		T(test_cache_failure_is_shared_but_not_remembered),
+		T(test_cache_different_endpoints_are_not_merged),
+		T(test_cache_cancel_stops_only_that_request),
+		T(test_cache_cancelled_request_leaves_the_probe_to_the_others),
+		T(test_cache_probe_without_requests_is_not_joined),
+		T(test_cache_cancelled_before_start_does_not_connect),
+		T(test_cache_freed_with_probes_in_flight_cancels_them),
 #undef T
 	};
 
