@@ -132,6 +132,20 @@ ctl_controller_id_from_object(JsonObject *controller, CtlControllerId *id)
 	id->host_nqn = json_object_get_string_member_with_default(controller, "host-nqn", "");
 }
 
+/* (sssssss) without g_variant_new()'s format parsing: it is per controller */
+GVariant *
+ctl_controller_id_to_variant(const CtlControllerId *id)
+{
+	GVariant *items[] = {
+		g_variant_new_string(id->transport),   g_variant_new_string(id->traddr),
+		g_variant_new_string(id->trsvcid),     g_variant_new_string(id->subsysnqn),
+		g_variant_new_string(id->host_traddr), g_variant_new_string(id->host_iface),
+		g_variant_new_string(id->host_nqn),
+	};
+
+	return g_variant_new_tuple(items, G_N_ELEMENTS(items));
+}
+
 /* ---- tron / troff ---------------------------------------------------------- */
 
 /* the property through org.freedesktop.DBus.Properties, so that an error
@@ -223,24 +237,21 @@ merge_controller_info(Ctl *ctl, JsonObject *controller, const CtlControllerId *i
 {
 	g_autofree char *json = NULL;
 	g_autoptr(JsonNode) info = NULL;
-	g_autoptr(GList) members = NULL;
-	JsonObject *object;
+	JsonObjectIter iter;
+	const char *name;
+	JsonNode *value;
 
 	json = call_string(ctl, ctl_get_debug_proxy(ctl, error), "controller_info",
-			   g_variant_new("(sssssss)", id->transport, id->traddr, id->trsvcid,
-					 id->subsysnqn, id->host_traddr, id->host_iface,
-					 id->host_nqn),
-			   error);
+			   ctl_controller_id_to_variant(id), error);
 	if (json == NULL)
 		return FALSE;
 	info = ctl_parse_reply(ctl, json, JSON_NODE_OBJECT, error);
 	if (info == NULL)
 		return FALSE;
-	object = json_node_get_object(info);
-	members = json_object_get_members(object);
-	for (GList *l = members; l; l = l->next)
-		json_object_set_member(controller, l->data,
-				       json_object_dup_member(object, l->data));
+	/* the values are shared, not copied: info is dropped right after */
+	json_object_iter_init(&iter, json_node_get_object(info));
+	while (json_object_iter_next(&iter, &name, &value))
+		json_object_set_member(controller, name, json_node_ref(value));
 	return TRUE;
 }
 

@@ -87,6 +87,9 @@ void ctl_set_bus_failed(Ctl *ctl);
 /* the id of a controller dict of list_controllers (a missing key reads "") */
 void ctl_controller_id_from_object(JsonObject *controller, CtlControllerId *id);
 
+/* the (sssssss) arguments of the calls that name a controller (floating) */
+GVariant *ctl_controller_id_to_variant(const CtlControllerId *id);
+
 /* the shared commands */
 JsonNode *ctl_cmd_tron(Ctl *ctl, const CtlArgs *args, GError **error);
 JsonNode *ctl_cmd_troff(Ctl *ctl, const CtlArgs *args, GError **error);

@@ -1001,6 +1001,72 @@ test_reply_that_is_not_json_is_an_error(void **state)
 	assert_non_null(error);
 }
 
+/* the reader takes a fast path for the daemons' plain JSON and hands anything
+ * else to json-glib: either way the tree (and any error) is json-glib's */
+static void
+test_json_reader_agrees_with_json_glib(void **state)
+{
+	static const char *const inputs[] = {
+		"{\"a\": \"b\", \"c\": [1, -2, 0, true, false, null, {}], \"d\": {\"e\": []}}",
+		" \t\r\n[ \"x\" , \"y\" ]\n ",
+		"{\"esc\": \"q\\\" b\\\\ s\\/ \\b\\f\\n\\r\\t\"}",
+		"{\"u\": \"\\u00e9\\ud83d\\ude00\"}",
+		"{\"utf8\": \"\xc3\xa9\xe2\x82\xac\"}",
+		"{\"dup\": \"1\", \"dup\": \"2\"}",
+		"{\"\": \"empty key\"}",
+		"[1.5, 1e3, -0, 0.0, 123456789012345678]",
+		"[1234567890123456789, -9223372036854775808]",
+		"[99999999999999999999]",
+		"[01]",
+		"{\"a\": 1,}",
+		"[1,]",
+		"[1 2]",
+		"{\"a\" 1}",
+		"{\"a\": \"b\"} x",
+		"{\"a\": \"\x01\"}",
+		"/* c */ {\"a\": 1}",
+		"\"top-level string\"",
+		"42",
+		"",
+		"   ",
+		"{\"a\": tru}",
+		"{\"a\": \"unterminated}",
+		"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(inputs); i++) {
+		g_autoptr(GError) ours_error = NULL;
+		g_autoptr(GError) glib_error = NULL;
+		g_autoptr(JsonNode) ours = ctl_node_from_json(inputs[i], &ours_error);
+		g_autoptr(JsonNode) glib = json_from_string(inputs[i], &glib_error);
+
+		if (glib == NULL && glib_error == NULL) {
+			assert_null(ours);
+			assert_non_null(ours_error);
+			continue;
+		}
+		if (glib == NULL) {
+			if (ours != NULL)
+				fail_msg("input %zu: json-glib fails, ours reads it", i);
+			assert_string_equal(ours_error->message, glib_error->message);
+			continue;
+		}
+		if (ours == NULL)
+			fail_msg("input %zu: json-glib reads it, ours fails: %s", i,
+				 ours_error->message);
+		{
+			g_autofree char *a = ctl_format_json(ours);
+			g_autofree char *b = ctl_format_json(glib);
+			g_autofree char *pa = ctl_format_pretty(ours, CTL_PPRINT_WIDTH);
+			g_autofree char *pb = ctl_format_pretty(glib, CTL_PPRINT_WIDTH);
+
+			assert_string_equal(a, b);
+			assert_string_equal(pa, pb);
+			assert_true(json_node_equal(ours, glib));
+		}
+	}
+}
+
 /* a huge string with many words costs linear time, not quadratic */
 static void
 test_huge_string_splits_in_linear_time(void **state)
@@ -1049,6 +1115,7 @@ main(void)
 		cmocka_unit_test(test_list_controllers_reply_converts_to_list_of_dicts),
 		cmocka_unit_test(test_variant_scalars_and_containers_convert),
 		cmocka_unit_test(test_reply_that_is_not_json_is_an_error),
+		cmocka_unit_test(test_json_reader_agrees_with_json_glib),
 		cmocka_unit_test(test_huge_string_splits_in_linear_time),
 	};
 
