@@ -254,6 +254,41 @@ resolve_symname(StasSysConf *sc, StasIni *ini)
 	resolved_clear(&r);
 }
 
+/* SPEC 5: a typo is named, not silently ignored; stafd.conf's wording */
+static void
+report_unknown(StasSysConf *sc, StasIni *ini)
+{
+	static const char *const keys[] = {"nqn", "id", "key", "symname"};
+
+	for (guint i = 0; i < stas_ini_get_n_headers(ini); i++) {
+		const StasIniEntry *h = stas_ini_get_header(ini, i);
+		g_autofree char *name = NULL;
+
+		if (g_str_equal(h->section, "Host"))
+			continue;
+		name = g_strescape(h->section, NULL);
+		stas_diag_list_add(sc->diags, STAS_DIAG_ERROR,
+				   "File:%s contains invalid sections: {'%s'} (line %u)", h->file,
+				   name, h->line);
+	}
+	for (guint i = 0; i < stas_ini_get_n_entries(ini); i++) {
+		const StasIniEntry *e = stas_ini_get_entry(ini, i);
+		g_autofree char *name = NULL;
+		gboolean known = FALSE;
+
+		if (e->continuation || !g_str_equal(e->section, "Host"))
+			continue;
+		for (guint k = 0; k < G_N_ELEMENTS(keys); k++)
+			known = known || g_str_equal(e->key, keys[k]);
+		if (known)
+			continue;
+		name = g_strescape(e->key, NULL);
+		stas_diag_list_add(sc->diags, STAS_DIAG_ERROR,
+				   "File:%s [Host] contains invalid options: {'%s'} (line %u)",
+				   e->file, name, e->line);
+	}
+}
+
 static void
 read_ini(StasSysConf *sc, StasIni *ini)
 {
@@ -270,6 +305,7 @@ read_ini(StasSysConf *sc, StasIni *ini)
 
 		g_ptr_array_add(sc->diags, stas_diag_new(d->level, d->text));
 	}
+	report_unknown(sc, ini);
 }
 
 StasSysConf *

@@ -115,6 +115,53 @@ has_diag(const StasSysConf *sc, StasDiagLevel level, const char *text)
 }
 
 static void
+test_unknown_sections_and_keys_are_named_with_their_line(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(StasSysConf) sc = load_text(f,
+					      "[Hots]\n"
+					      "nqn=nqn.1988-11.com.dell:host:ignored\n"
+					      "[Host]\n"
+					      "id=5c1d6a0e-literal\n"
+					      "nqm=nqn.1988-11.com.dell:host:typo\n",
+					      &error);
+	g_autofree char *bad_section = NULL;
+	g_autofree char *bad_key = NULL;
+
+	assert_non_null(sc);
+	bad_section =
+		g_strdup_printf("File:%s contains invalid sections: {'Hots'} (line 1)", f->conf);
+	bad_key = g_strdup_printf("File:%s [Host] contains invalid options: {'nqm'} (line 5)",
+				  f->conf);
+	assert_true(has_diag(sc, STAS_DIAG_ERROR, bad_section));
+	assert_true(has_diag(sc, STAS_DIAG_ERROR, bad_key));
+	/* neither is used: the host NQN comes from the default file */
+	assert_string_equal(stas_sysconf_get_hostnqn(sc), HOSTNQN);
+	assert_string_equal(stas_sysconf_get_hostid(sc), "5c1d6a0e-literal");
+}
+
+static void
+test_known_keys_give_no_invalid_option_diagnostic(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(StasSysConf) sc = load_text(f,
+					      "[Host]\n"
+					      "nqn=nqn.1988-11.com.dell:host:literal\n"
+					      "id=5c1d6a0e-literal\n"
+					      "key=" HOSTKEY "\n"
+					      "symname=me\n",
+					      &error);
+	const GPtrArray *d;
+
+	assert_non_null(sc);
+	d = stas_sysconf_get_diagnostics(sc);
+	for (guint i = 0; i < d->len; i++)
+		assert_null(strstr(((const StasDiag *)d->pdata[i])->text, "invalid"));
+}
+
+static void
 test_literal_values_are_used_as_written(void **state)
 {
 	Fixture *f = *state;
@@ -455,6 +502,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		T(test_unknown_sections_and_keys_are_named_with_their_line),
+		T(test_known_keys_give_no_invalid_option_diagnostic),
 		T(test_literal_values_are_used_as_written),
 		T(test_missing_sys_conf_reads_the_default_files),
 		T(test_default_key_file_is_read),
