@@ -11,6 +11,7 @@
 #include <json-glib/json-glib.h>
 
 #include "stas/stas-error.h"
+#include "stas/stas-json-text.h"
 #include "stas/stas-state.h"
 #include "stas/stas-validate.h"
 
@@ -132,116 +133,180 @@ stas_state_path(const char *runtime_directory, const char *program)
 
 /* ---- writing JSON ---- */
 
+/*
+ * the text json-glib 1.6's generator made of the same tree (pretty, indent:
+ * one tab), written directly: building a JsonNode tree and generating
+ * from it cost ~40 K instructions per log page entry, and both daemons
+ * save on every change
+ */
+typedef struct {
+	GString *out;
+	guint level; /* of the container being written */
+	gboolean first;
+} Writer;
+
 static void
-put_string(JsonBuilder *b, const char *key, const char *value)
+put_indent(GString *out, guint level)
 {
-	json_builder_set_member_name(b, key);
-	json_builder_add_string_value(b, value);
+	for (guint i = 0; i < level; i++)
+		g_string_append_c(out, '\t');
+}
+
+/* the start of a member (key != NULL) or an array element */
+static void
+put_item(Writer *w, const char *key)
+{
+	if (w->first)
+		g_string_append_c(w->out, '\n');
+	else
+		g_string_append_len(w->out, ",\n", 2);
+	w->first = FALSE;
+	put_indent(w->out, w->level);
+	if (key) {
+		stas_json_text_append_string(w->out, key);
+		g_string_append_len(w->out, " : ", 3);
+	}
+}
+
+/* '{' or '[' after its key (or indentation) */
+static void
+put_open(Writer *w, char bracket)
+{
+	g_string_append_c(w->out, bracket);
+	w->level++;
+	w->first = TRUE;
+}
+
+/* an empty one stays on its line: "[]" */
+static void
+put_close(Writer *w, char bracket)
+{
+	w->level--;
+	if (!w->first) {
+		g_string_append_c(w->out, '\n');
+		put_indent(w->out, w->level);
+	}
+	g_string_append_c(w->out, bracket);
+	w->first = FALSE;
 }
 
 static void
-put_int(JsonBuilder *b, const char *key, gint64 value)
+put_string(Writer *w, const char *key, const char *value)
 {
-	json_builder_set_member_name(b, key);
-	json_builder_add_int_value(b, value);
+	put_item(w, key);
+	stas_json_text_append_string(w->out, value);
+}
+
+static void
+put_uint(Writer *w, const char *key, guint value)
+{
+	char digits[10];
+	guint n = 0;
+
+	/* printf costs ~1 K instructions a number, and an entry has 8 */
+	do {
+		digits[sizeof(digits) - ++n] = (char)('0' + value % 10);
+		value /= 10;
+	} while (value);
+	put_item(w, key);
+	g_string_append_len(w->out, digits + sizeof(digits) - n, n);
 }
 
 /* the dictionary form in a stable order, without the secrets (B3) */
 static void
-build_tid(JsonBuilder *b, const StasTid *tid)
+build_tid(Writer *w, const StasTid *tid)
 {
-	g_autoptr(GList) keys = g_hash_table_get_keys(stas_tid_get_cfg_table(tid));
+	guint n;
+	g_autofree const char **keys = stas_json_text_sorted_keys(stas_tid_get_cfg_table(tid), &n);
 
-	json_builder_begin_object(b);
-	put_string(b, "transport", tid->transport);
-	put_string(b, "traddr", tid->traddr);
-	put_string(b, "trsvcid", tid->trsvcid);
-	put_string(b, "subsysnqn", tid->subsysnqn);
-	put_string(b, "host-traddr", tid->host_traddr);
-	put_string(b, "host-iface", tid->host_iface);
-	put_string(b, "host-nqn", tid->host_nqn);
-	keys = g_list_sort(keys, (GCompareFunc)strcmp);
-	for (GList *l = keys; l; l = l->next)
-		if (!stas_tid_key_is_secret(l->data))
-			put_string(b, l->data, stas_tid_get_cfg(tid, l->data));
-	json_builder_end_object(b);
+	put_open(w, '{');
+	put_string(w, "transport", tid->transport);
+	put_string(w, "traddr", tid->traddr);
+	put_string(w, "trsvcid", tid->trsvcid);
+	put_string(w, "subsysnqn", tid->subsysnqn);
+	put_string(w, "host-traddr", tid->host_traddr);
+	put_string(w, "host-iface", tid->host_iface);
+	put_string(w, "host-nqn", tid->host_nqn);
+	for (guint i = 0; i < n; i++)
+		if (!stas_tid_key_is_secret(keys[i]))
+			put_string(w, keys[i], stas_tid_get_cfg(tid, keys[i]));
+	put_close(w, '}');
 }
 
 static void
-build_entry(JsonBuilder *b, const StasDlpe *e)
+build_entry(Writer *w, const StasDlpe *e)
 {
 	const guint values[] = {
 		e->trtype, e->adrfam, e->subtype, e->treq,
 		e->portid, e->cntlid, e->asqsz,	  e->eflags,
 	};
+	static const char hex[] = "0123456789abcdef";
 	char tsas[7];
 
-	json_builder_begin_object(b);
+	put_open(w, '{');
 	for (gsize i = 0; i < G_N_ELEMENTS(entry_int_keys); i++)
-		put_int(b, entry_int_keys[i], values[i]);
-	put_string(b, "trsvcid", e->trsvcid);
-	put_string(b, "subnqn", e->subnqn);
-	put_string(b, "traddr", e->traddr);
-	g_snprintf(tsas, sizeof(tsas), "%02x%02x%02x", e->tsas[0], e->tsas[1], e->tsas[2]);
-	put_string(b, "tsas", tsas);
-	json_builder_end_object(b);
+		put_uint(w, entry_int_keys[i], values[i]);
+	put_string(w, "trsvcid", e->trsvcid);
+	put_string(w, "subnqn", e->subnqn);
+	put_string(w, "traddr", e->traddr);
+	for (guint i = 0; i < 3; i++) {
+		tsas[2 * i] = hex[e->tsas[i] >> 4];
+		tsas[2 * i + 1] = hex[e->tsas[i] & 0xf];
+	}
+	tsas[6] = '\0';
+	put_string(w, "tsas", tsas);
+	put_close(w, '}');
 }
 
 static void
-build_controller(JsonBuilder *b, const StasStateController *c)
+build_controller(Writer *w, const StasStateController *c)
 {
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "tid");
-	build_tid(b, c->tid);
+	put_open(w, '{');
+	put_item(w, "tid");
+	build_tid(w, c->tid);
 	if (c->device)
-		put_string(b, "device", c->device);
+		put_string(w, "device", c->device);
 	if (stas_origin_to_string(c->origin))
-		put_string(b, "origin", stas_origin_to_string(c->origin));
+		put_string(w, "origin", stas_origin_to_string(c->origin));
 	if (c->log_pages) {
-		json_builder_set_member_name(b, "log-pages");
-		json_builder_begin_array(b);
-		for (guint i = 0; i < c->log_pages->len; i++)
-			build_entry(b, c->log_pages->pdata[i]);
-		json_builder_end_array(b);
+		put_item(w, "log-pages");
+		put_open(w, '[');
+		for (guint i = 0; i < c->log_pages->len; i++) {
+			put_item(w, NULL);
+			build_entry(w, c->log_pages->pdata[i]);
+		}
+		put_close(w, ']');
 	}
-	json_builder_end_object(b);
+	put_close(w, '}');
 }
 
 GBytes *
 stas_state_to_json(const StasState *state, GError **error)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new_immutable();
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-	g_autoptr(JsonNode) root = NULL;
-	g_autofree char *text = NULL;
-	gsize len = 0;
+	Writer w = {g_string_sized_new(4096), 0, TRUE};
+	gsize len;
 
-	json_builder_begin_object(b);
-	put_int(b, "version", STAS_STATE_VERSION);
-	json_builder_set_member_name(b, "controllers");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < state->controllers->len; i++)
-		build_controller(b, state->controllers->pdata[i]);
-	json_builder_end_array(b);
-	json_builder_end_object(b);
-
-	root = json_builder_get_root(b);
-	json_generator_set_root(gen, root);
-	json_generator_set_pretty(gen, TRUE);
-	json_generator_set_indent(gen, 1);
-	json_generator_set_indent_char(gen, '\t');
-	text = json_generator_to_data(gen, &len);
+	put_open(&w, '{');
+	put_uint(&w, "version", STAS_STATE_VERSION);
+	put_item(&w, "controllers");
+	put_open(&w, '[');
+	for (guint i = 0; i < state->controllers->len; i++) {
+		put_item(&w, NULL);
+		build_controller(&w, state->controllers->pdata[i]);
+	}
+	put_close(&w, ']');
+	put_close(&w, '}');
+	len = w.out->len;
 	if (len + 1 > STAS_STATE_MAX_FILE_SIZE) {
+		g_string_free(w.out, TRUE);
 		g_set_error(error, STAS_ERROR, STAS_ERROR_INVALID,
 			    "state of %" G_GSIZE_FORMAT
 			    " bytes is larger than the %d a load accepts",
 			    len + 1, STAS_STATE_MAX_FILE_SIZE);
 		return NULL;
 	}
-	text = g_realloc(text, len + 2);
-	text[len] = '\n';
-	text[len + 1] = '\0';
-	return g_bytes_new_take(g_steal_pointer(&text), len + 1);
+	g_string_append_c(w.out, '\n');
+	return g_string_free_to_bytes(w.out);
 }
 
 /* ---- reading JSON: the shape of the text before the parser sees it ---- */

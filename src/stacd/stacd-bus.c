@@ -2,13 +2,13 @@
 /* stacd's D-Bus objects, and stacd as stafd's client */
 #include "config.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "stacd-bus.h"
 
 #include "stas-stac-dbus.h"
 #include "stas/stas-error.h"
+#include "stas/stas-json-text.h"
 #include "stas/stas-log.h"
 
 struct _StacdBus {
@@ -29,22 +29,6 @@ struct _StacdBus {
 
 /* ---- wire types ---------------------------------------------------------- */
 
-static int
-compare_keys(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* the keys of a dict of strings, sorted */
-static const char **
-sorted_keys(GHashTable *dict, guint *n)
-{
-	const char **keys = (const char **)g_hash_table_get_keys_as_array(dict, n);
-
-	qsort(keys, *n, sizeof(*keys), compare_keys);
-	return keys;
-}
-
 /* built from its entries: g_variant_builder_add(b, "{ss}") parses its format
  * for every entry, some 6 K instructions, and list_controllers has 20 per
  * controller */
@@ -52,7 +36,7 @@ static GVariant *
 dict_to_variant(GHashTable *dict)
 {
 	guint n, k = 0;
-	g_autofree const char **keys = sorted_keys(dict, &n);
+	g_autofree const char **keys = stas_json_text_sorted_keys(dict, &n);
 	g_autofree GVariant **entries = g_new(GVariant *, n + 1);
 
 	for (guint i = 0; i < n; i++) {
@@ -66,70 +50,14 @@ dict_to_variant(GHashTable *dict)
 	return g_variant_new_array(G_VARIANT_TYPE("{ss}"), entries, k);
 }
 
-/* a JSON string as json-glib 1.6's generator writes it (json_strescape):
- * \" \\ \b \f \n \r \t, \u00xx for the other bytes 0x01..0x1e and 0x7f */
-static void
-append_json_string(GString *out, const char *text)
-{
-	static const char hex[] = "0123456789abcdef";
-	const char *run = text;
-
-	g_string_append_c(out, '"');
-	for (const char *p = text; *p; p++) {
-		guchar c = (guchar)*p;
-		char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
-
-		if (c != '"' && c != '\\' && (c >= 0x1f || c == 0) && c != 0x7f)
-			continue;
-		g_string_append_len(out, run, p - run);
-		run = p + 1;
-		if (c == '"' || c == '\\') {
-			g_string_append_c(g_string_append_c(out, '\\'), (char)c);
-			continue;
-		}
-		switch (c) {
-		case '\b':
-			g_string_append_len(out, "\\b", 2);
-			break;
-		case '\f':
-			g_string_append_len(out, "\\f", 2);
-			break;
-		case '\n':
-			g_string_append_len(out, "\\n", 2);
-			break;
-		case '\r':
-			g_string_append_len(out, "\\r", 2);
-			break;
-		case '\t':
-			g_string_append_len(out, "\\t", 2);
-			break;
-		default:
-			g_string_append_len(out, esc, sizeof(esc));
-			break;
-		}
-	}
-	g_string_append(out, run);
-	g_string_append_c(out, '"');
-}
-
 /* json_to_string(object, FALSE) of a dict of strings, keys sorted, without
  * building a JsonNode tree first */
 static char *
 dict_to_json(GHashTable *dict)
 {
-	guint n;
-	g_autofree const char **keys = sorted_keys(dict, &n);
 	GString *out = g_string_sized_new(1024);
 
-	g_string_append_c(out, '{');
-	for (guint i = 0; i < n; i++) {
-		if (i)
-			g_string_append_c(out, ',');
-		append_json_string(out, keys[i]);
-		g_string_append_c(out, ':');
-		append_json_string(out, g_hash_table_lookup(dict, keys[i]));
-	}
-	g_string_append_c(out, '}');
+	stas_json_text_append_dict(out, dict);
 	return g_string_free(out, FALSE);
 }
 

@@ -2,12 +2,11 @@
 /* stafd's D-Bus objects: the wire side of the service */
 #include "config.h"
 
-#include <json-glib/json-glib.h>
-
 #include "stafd-bus.h"
 
 #include "stas-staf-dbus.h"
 #include "stas/stas-error.h"
+#include "stas/stas-json-text.h"
 #include "stas/stas-log.h"
 
 struct _StafdBus {
@@ -42,22 +41,6 @@ dict_to_variant(GHashTable *dict)
 	return g_variant_builder_end(&b);
 }
 
-static JsonNode *
-dict_to_json(GHashTable *dict)
-{
-	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(GList) keys = g_hash_table_get_keys(dict);
-
-	keys = g_list_sort(keys, (GCompareFunc)g_strcmp0);
-	json_builder_begin_object(b);
-	for (GList *l = keys; l; l = l->next) {
-		json_builder_set_member_name(b, l->data);
-		json_builder_add_string_value(b, g_hash_table_lookup(dict, l->data));
-	}
-	json_builder_end_object(b);
-	return json_builder_get_root(b);
-}
-
 static GHashTable *
 dc_dict(StafdDc *dc, gboolean detailed)
 {
@@ -81,35 +64,35 @@ log_pages_variant(StafdDc *dc)
 	return g_variant_builder_end(&b);
 }
 
+/* json_to_string(root, FALSE) of the list upstream's D-Bus API sends */
 static char *
 all_log_pages_json(StafdBus *bus, gboolean detailed)
 {
 	g_autoptr(GPtrArray) dcs = stafd_service_get_dcs(bus->service);
-	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(JsonNode) root = NULL;
+	GString *out = g_string_sized_new(4096);
 
-	json_builder_begin_array(b);
+	g_string_append_c(out, '[');
 	for (guint i = 0; i < dcs->len; i++) {
 		StafdDc *dc = g_ptr_array_index(dcs, i);
 		g_autoptr(GHashTable) d = dc_dict(dc, detailed);
 		GPtrArray *entries = stafd_dc_get_log_pages(dc);
 
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "discovery-controller");
-		json_builder_add_value(b, dict_to_json(d));
-		json_builder_set_member_name(b, "log-pages");
-		json_builder_begin_array(b);
+		if (i)
+			g_string_append_c(out, ',');
+		g_string_append(out, "{\"discovery-controller\":");
+		stas_json_text_append_dict(out, d);
+		g_string_append(out, ",\"log-pages\":[");
 		for (guint j = 0; j < entries->len; j++) {
 			g_autoptr(GHashTable) e = stas_dlpe_to_map(g_ptr_array_index(entries, j));
 
-			json_builder_add_value(b, dict_to_json(e));
+			if (j)
+				g_string_append_c(out, ',');
+			stas_json_text_append_dict(out, e);
 		}
-		json_builder_end_array(b);
-		json_builder_end_object(b);
+		g_string_append(out, "]}");
 	}
-	json_builder_end_array(b);
-	root = json_builder_get_root(b);
-	return json_to_string(root, FALSE);
+	g_string_append_c(out, ']');
+	return g_string_free(out, FALSE);
 }
 
 /* the DC named by the seven identity strings of a call (REFERENCE 3.3) */
@@ -186,12 +169,13 @@ debug_method_call(GDBusConnection *connection, const char *sender, const char *p
 		StafdDc *dc = lookup_dc(bus, params);
 		g_autoptr(GHashTable) info =
 			dc ? stas_controller_get_info(STAS_CONTROLLER(dc)) : NULL;
-		g_autoptr(JsonNode) node = NULL;
 		g_autofree char *json = NULL;
 
 		if (info) {
-			node = dict_to_json(info);
-			json = json_to_string(node, FALSE);
+			GString *out = g_string_sized_new(1024);
+
+			stas_json_text_append_dict(out, info);
+			json = g_string_free(out, FALSE);
 		}
 		g_dbus_method_invocation_return_value(invocation,
 						      g_variant_new("(s)", json ? json : "{}"));

@@ -577,6 +577,152 @@ test_entry_from_fields_refuses_what_the_wire_parser_drops(void **unused)
 
 /* ---- the format ---- */
 
+/* ---- the format: the text json-glib's generator made (the writer replaced it) ---- */
+
+static void
+ref_put_string(JsonBuilder *b, const char *key, const char *value)
+{
+	json_builder_set_member_name(b, key);
+	json_builder_add_string_value(b, value);
+}
+
+static void
+ref_put_int(JsonBuilder *b, const char *key, gint64 value)
+{
+	json_builder_set_member_name(b, key);
+	json_builder_add_int_value(b, value);
+}
+
+static void
+ref_build_tid(JsonBuilder *b, const StasTid *tid)
+{
+	g_autoptr(GList) keys = g_hash_table_get_keys(stas_tid_get_cfg_table(tid));
+
+	json_builder_begin_object(b);
+	ref_put_string(b, "transport", tid->transport);
+	ref_put_string(b, "traddr", tid->traddr);
+	ref_put_string(b, "trsvcid", tid->trsvcid);
+	ref_put_string(b, "subsysnqn", tid->subsysnqn);
+	ref_put_string(b, "host-traddr", tid->host_traddr);
+	ref_put_string(b, "host-iface", tid->host_iface);
+	ref_put_string(b, "host-nqn", tid->host_nqn);
+	keys = g_list_sort(keys, (GCompareFunc)strcmp);
+	for (GList *l = keys; l; l = l->next)
+		if (!stas_tid_key_is_secret(l->data))
+			ref_put_string(b, l->data, stas_tid_get_cfg(tid, l->data));
+	json_builder_end_object(b);
+}
+
+static void
+ref_build_entry(JsonBuilder *b, const StasDlpe *e)
+{
+	static const char *const keys[] = {
+		"trtype", "adrfam", "subtype", "treq", "portid", "cntlid", "asqsz", "eflags",
+	};
+	const guint values[] = {
+		e->trtype, e->adrfam, e->subtype, e->treq,
+		e->portid, e->cntlid, e->asqsz,	  e->eflags,
+	};
+	char tsas[7];
+
+	json_builder_begin_object(b);
+	for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+		ref_put_int(b, keys[i], values[i]);
+	ref_put_string(b, "trsvcid", e->trsvcid);
+	ref_put_string(b, "subnqn", e->subnqn);
+	ref_put_string(b, "traddr", e->traddr);
+	g_snprintf(tsas, sizeof(tsas), "%02x%02x%02x", e->tsas[0], e->tsas[1], e->tsas[2]);
+	ref_put_string(b, "tsas", tsas);
+	json_builder_end_object(b);
+}
+
+static char *
+ref_to_text(const StasState *state)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new_immutable();
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *text = NULL;
+
+	json_builder_begin_object(b);
+	ref_put_int(b, "version", STAS_STATE_VERSION);
+	json_builder_set_member_name(b, "controllers");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < state->controllers->len; i++) {
+		const StasStateController *c = state->controllers->pdata[i];
+
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "tid");
+		ref_build_tid(b, c->tid);
+		if (c->device)
+			ref_put_string(b, "device", c->device);
+		if (stas_origin_to_string(c->origin))
+			ref_put_string(b, "origin", stas_origin_to_string(c->origin));
+		if (c->log_pages) {
+			json_builder_set_member_name(b, "log-pages");
+			json_builder_begin_array(b);
+			for (guint j = 0; j < c->log_pages->len; j++)
+				ref_build_entry(b, c->log_pages->pdata[j]);
+			json_builder_end_array(b);
+		}
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	json_generator_set_root(gen, root);
+	json_generator_set_pretty(gen, TRUE);
+	json_generator_set_indent(gen, 1);
+	json_generator_set_indent_char(gen, '\t');
+	text = json_generator_to_data(gen, NULL);
+	return g_strconcat(text, "\n", NULL);
+}
+
+static void
+assert_same_text_as_json_glib(const StasState *state)
+{
+	g_autofree char *ours = to_text(state);
+	g_autofree char *theirs = ref_to_text(state);
+
+	assert_string_equal(ours, theirs);
+}
+
+static void
+test_the_text_is_the_one_json_glib_generated(void **unused)
+{
+	g_autoptr(StasState) empty = stas_state_new();
+	g_autoptr(StasState) dcs = three_dcs();
+	g_autoptr(StasState) odd = stas_state_new();
+	g_autoptr(GPtrArray) none = g_ptr_array_new();
+	g_autoptr(GPtrArray) some = entries_new(2);
+	char all_bytes[256];
+	g_autoptr(StasTid) dc = NULL;
+	g_autoptr(StasTid) ioc = NULL;
+
+	/* every byte but NUL, in a cfg value and a key: escapes as json-glib 1.6 wrote them */
+	for (guint i = 1; i < 256; i++)
+		all_bytes[i - 1] = (char)i;
+	all_bytes[255] = '\0';
+	dc = tid_new("tcp", "10.0.0.1", DISC_NQN, "eth0", &dc_defaults, "kato", "30",
+		     "dhchap-secret", SECRET, "zz\"\\\x1f\x7f\xc3\xa9", all_bytes, "a", "", NULL);
+	ioc = tid_new("tcp", "10.0.0.2", IO_NQN, NULL, &ioc_defaults, NULL);
+	stas_state_add(odd, dc, "nvme0", STAS_ORIGIN_REFERRAL, none);
+	stas_state_add(odd, ioc, NULL, STAS_ORIGIN_NONE, NULL);
+	stas_state_add(odd, ioc, "nvme12", STAS_ORIGIN_DISCOVERED, some);
+	assert_same_text_as_json_glib(empty);
+	assert_same_text_as_json_glib(dcs);
+	assert_same_text_as_json_glib(odd);
+	{
+		g_autofree char *text = to_text(odd);
+
+		/* the escapes were exercised */
+		assert_non_null(strstr(text, "\\u0001\\u0002"));
+		assert_non_null(strstr(text, "\\b\\t\\n\\u000b\\f\\r"));
+		assert_non_null(strstr(text, "\"zz\\\"\\\\\x1f\\u007f\xc3\xa9\" : \"\\u0001"));
+		assert_non_null(strstr(text, "\"log-pages\" : []"));
+	}
+}
+
 static void
 test_the_json_format_of_a_small_state(void **unused)
 {
@@ -1671,6 +1817,7 @@ main(void)
 		cmocka_unit_test(test_entry_from_fields_strips_whitespace_like_the_wire_parser),
 		cmocka_unit_test(test_entry_from_fields_refuses_what_the_wire_parser_drops),
 		cmocka_unit_test(test_the_json_format_of_a_small_state),
+		cmocka_unit_test(test_the_text_is_the_one_json_glib_generated),
 		cmocka_unit_test(test_an_empty_state_round_trips),
 		cmocka_unit_test_setup_teardown(
 			test_dcs_with_1000_entries_and_iocs_round_trip_through_the_file, setup,
