@@ -921,26 +921,7 @@ ctl_format_json(JsonNode *node)
 
 /* ---- input ----------------------------------------------------------------- */
 
-/* a{ss}, the daemons' dicts: the strings are read in place, no copies */
-static JsonNode *
-node_from_string_dict(GVariant *value)
-{
-	g_autoptr(JsonObject) object = json_object_new();
-	JsonNode *node = json_node_new(JSON_NODE_OBJECT);
-	gsize n = g_variant_n_children(value);
-
-	for (gsize i = 0; i < n; i++) {
-		g_autoptr(GVariant) entry = g_variant_get_child_value(value, i);
-		g_autoptr(GVariant) key = g_variant_get_child_value(entry, 0);
-		g_autoptr(GVariant) val = g_variant_get_child_value(entry, 1);
-
-		json_object_set_string_member(object, g_variant_get_string(key, NULL),
-					      g_variant_get_string(val, NULL));
-	}
-	json_node_set_object(node, object);
-	return node;
-}
-
+/* a{?*}; the strings of the daemons' a{ss} are read in place, no copies */
 static JsonNode *
 node_from_dict(GVariant *value)
 {
@@ -952,11 +933,16 @@ node_from_dict(GVariant *value)
 		g_autoptr(GVariant) entry = g_variant_get_child_value(value, i);
 		g_autoptr(GVariant) key = g_variant_get_child_value(entry, 0);
 		g_autoptr(GVariant) val = g_variant_get_child_value(entry, 1);
-		g_autofree char *name = g_variant_is_of_type(key, G_VARIANT_TYPE_STRING)
-						? g_variant_dup_string(key, NULL)
-						: g_variant_print(key, FALSE);
+		g_autofree char *printed = NULL;
+		const char *name = g_variant_is_of_type(key, G_VARIANT_TYPE_STRING)
+					   ? g_variant_get_string(key, NULL)
+					   : (printed = g_variant_print(key, FALSE));
 
-		json_object_set_member(object, name, ctl_node_from_variant(val));
+		if (g_variant_is_of_type(val, G_VARIANT_TYPE_STRING))
+			json_object_set_string_member(object, name,
+						      g_variant_get_string(val, NULL));
+		else
+			json_object_set_member(object, name, ctl_node_from_variant(val));
 	}
 	json_node_set_object(node, object);
 	return node;
@@ -1011,8 +997,6 @@ ctl_node_from_variant(GVariant *value)
 
 		return ctl_node_from_variant(inner);
 	}
-	if (g_variant_is_of_type(value, G_VARIANT_TYPE("a{ss}")))
-		return node_from_string_dict(value);
 	if (g_variant_is_of_type(value, G_VARIANT_TYPE("a{?*}")))
 		return node_from_dict(value);
 	if (g_variant_is_container(value))
