@@ -231,15 +231,25 @@ call_string(Ctl *ctl, GDBusProxy *proxy, const char *method, GVariant *params, G
 	return s;
 }
 
+/* controller.update(info): the values are shared, not copied */
+static void
+merge_object(JsonObject *controller, JsonObject *info)
+{
+	JsonObjectIter iter;
+	const char *name;
+	JsonNode *value;
+
+	json_object_iter_init(&iter, info);
+	while (json_object_iter_next(&iter, &name, &value))
+		json_object_set_member(controller, name, json_node_ref(value));
+}
+
 /* upstream: controller.update(json.loads(controller_info(...))) */
 static gboolean
 merge_controller_info(Ctl *ctl, JsonObject *controller, const CtlControllerId *id, GError **error)
 {
 	g_autofree char *json = NULL;
 	g_autoptr(JsonNode) info = NULL;
-	JsonObjectIter iter;
-	const char *name;
-	JsonNode *value;
 
 	json = call_string(ctl, ctl_get_debug_proxy(ctl, error), "controller_info",
 			   ctl_controller_id_to_variant(id), error);
@@ -248,10 +258,7 @@ merge_controller_info(Ctl *ctl, JsonObject *controller, const CtlControllerId *i
 	info = ctl_parse_reply(ctl, json, JSON_NODE_OBJECT, error);
 	if (info == NULL)
 		return FALSE;
-	/* the values are shared, not copied: info is dropped right after */
-	json_object_iter_init(&iter, json_node_get_object(info));
-	while (json_object_iter_next(&iter, &name, &value))
-		json_object_set_member(controller, name, json_node_ref(value));
+	merge_object(controller, json_node_get_object(info));
 	return TRUE;
 }
 
@@ -277,6 +284,79 @@ complete_controller(Ctl *ctl, JsonObject *controller, GError **error)
 	return merge_controller_info(ctl, controller, &id, error);
 }
 
+/* the seven identity members of list_controllers' dicts */
+static const char *const id_members[] = {
+	"transport", "traddr", "trsvcid", "subsysnqn", "host-traddr", "host-iface", "host-nqn",
+};
+
+/* info is controller's, unless it names another one (a member it has not is not a
+ * mismatch: controller_info's {} for a controller that went has none) */
+static gboolean
+info_is_of(JsonNode *info, JsonObject *controller)
+{
+	JsonObject *o = JSON_NODE_HOLDS_OBJECT(info) ? json_node_get_object(info) : NULL;
+
+	if (o == NULL)
+		return FALSE;
+	for (gsize i = 0; i < G_N_ELEMENTS(id_members); i++) {
+		const char *key = id_members[i];
+		JsonNode *v = json_object_get_member(o, key);
+		const char *want = json_object_get_string_member_with_default(controller, key, "");
+
+		if (v == NULL)
+			continue;
+		if (!JSON_NODE_HOLDS_VALUE(v) || json_node_get_value_type(v) != G_TYPE_STRING ||
+		    g_strcmp0(json_node_get_string(v), want) != 0)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/*
+ * every controller's info in one call (tool->all_info_method): *done FALSE
+ * when the daemon has no such method (an older stacd, upstream's) or its
+ * answer is not for these controllers (one came or went between the calls):
+ * then nothing is merged, and the caller asks controller by controller
+ */
+static gboolean
+merge_all_controller_info(Ctl *ctl, JsonArray *list, gboolean *done, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	g_autofree char *json = NULL;
+	g_autoptr(JsonNode) infos = NULL;
+	gboolean bus_failed = ctl->bus_failed;
+	JsonArray *array;
+	guint n = json_array_get_length(list);
+
+	*done = FALSE;
+	json = call_string(ctl, ctl_get_debug_proxy(ctl, &local), ctl->tool->all_info_method, NULL,
+			   &local);
+	if (json == NULL) {
+		if (!g_error_matches(local, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD)) {
+			g_propagate_error(error, g_steal_pointer(&local));
+			return FALSE;
+		}
+		ctl->bus_failed = bus_failed;
+		return TRUE;
+	}
+	infos = ctl_parse_reply(ctl, json, JSON_NODE_ARRAY, error);
+	if (infos == NULL)
+		return FALSE;
+	array = json_node_get_array(infos);
+	if (json_array_get_length(array) != n)
+		return TRUE;
+	for (guint i = 0; i < n; i++) {
+		if (!info_is_of(json_array_get_element(array, i),
+				json_array_get_object_element(list, i)))
+			return TRUE;
+	}
+	for (guint i = 0; i < n; i++)
+		merge_object(json_array_get_object_element(list, i),
+			     json_array_get_object_element(array, i));
+	*done = TRUE;
+	return TRUE;
+}
+
 JsonNode *
 ctl_cmd_status(Ctl *ctl, const CtlArgs *args, GError **error)
 {
@@ -284,6 +364,7 @@ ctl_cmd_status(Ctl *ctl, const CtlArgs *args, GError **error)
 	g_autoptr(JsonNode) info = NULL;
 	g_autoptr(JsonNode) controllers = NULL;
 	JsonArray *list;
+	gboolean done = FALSE;
 
 	json = call_string(ctl, ctl_get_debug_proxy(ctl, error), "process_info", NULL, error);
 	if (json == NULL)
@@ -295,7 +376,11 @@ ctl_cmd_status(Ctl *ctl, const CtlArgs *args, GError **error)
 	if (controllers == NULL)
 		return NULL;
 	list = json_node_get_array(controllers);
-	for (guint i = 0; i < json_array_get_length(list); i++) {
+	if (ctl->tool->all_info_method && !ctl->tool->get_log_pages) {
+		if (!merge_all_controller_info(ctl, list, &done, error))
+			return NULL;
+	}
+	for (guint i = 0; !done && i < json_array_get_length(list); i++) {
 		JsonObject *controller = json_array_get_object_element(list, i);
 
 		if (!complete_controller(ctl, controller, error))

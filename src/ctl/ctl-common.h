@@ -59,6 +59,10 @@ typedef struct {
 	GDBusProxy *(*new_debug_proxy)(GDBusConnection *connection, GError **error);
 	/* status adds each controller's "log_pages" with this (stafctl); may be NULL */
 	JsonNode *(*get_log_pages)(Ctl *ctl, const CtlControllerId *id, GError **error);
+	/* status gets every controller's info with this debug method (stacctl's
+	 * controllers_info, not upstream's), else or when the daemon has it not,
+	 * with one controller_info call per controller; may be NULL */
+	const char *all_info_method;
 } CtlTool;
 
 /* the flags every proxy of the tools is made with */

@@ -63,10 +63,10 @@ static const CtlCommand commands[] = {
 	{NULL},
 };
 
-/* no log pages in stacctl's status */
+/* no log pages in stacctl's status; every controller's info in one call */
 static const CtlTool stacctl = {
-	"stacd",  STACD_BUS_NAME, STACD_OBJECT_PATH, &parser,
-	commands, new_main_proxy, new_debug_proxy,   NULL,
+	"stacd",	 STACD_BUS_NAME, STACD_OBJECT_PATH,  &parser, commands, new_main_proxy,
+	new_debug_proxy, NULL,		 "controllers_info",
 };
 
 int

@@ -174,8 +174,8 @@ static const CtlCommand commands[] = {
 };
 
 static const CtlTool stafctl = {
-	"stafd",  STAFD_BUS_NAME, STAFD_OBJECT_PATH, &parser,
-	commands, new_main_proxy, new_debug_proxy,   get_log_pages,
+	"stafd",	STAFD_BUS_NAME,	 STAFD_OBJECT_PATH, &parser, commands,
+	new_main_proxy, new_debug_proxy, get_log_pages,	    NULL,
 };
 
 int

@@ -50,17 +50,6 @@ dict_to_variant(GHashTable *dict)
 	return g_variant_new_array(G_VARIANT_TYPE("{ss}"), entries, k);
 }
 
-/* json_to_string(object, FALSE) of a dict of strings, keys sorted, without
- * building a JsonNode tree first */
-static char *
-dict_to_json(GHashTable *dict)
-{
-	GString *out = g_string_sized_new(1024);
-
-	stas_json_text_append_dict(out, dict);
-	return g_string_free(out, FALSE);
-}
-
 /* the controller named by the seven identity strings of a call (REFERENCE 3.3) */
 static StacdIoc *
 lookup_ioc(StacdBus *bus, GVariant *params)
@@ -124,6 +113,43 @@ static const GDBusInterfaceVTable main_vtable = {main_method_call, NULL, NULL, {
 
 /* ---- org.nvmexpress.stac.debug ------------------------------------------- */
 
+/* controller_info's object of ioc: json_to_string(object, FALSE) of its info
+ * dict, keys sorted, without building a JsonNode tree first */
+static void
+append_info(GString *out, StacdIoc *ioc)
+{
+	g_autoptr(GHashTable) info = stas_controller_get_info(STAS_CONTROLLER(ioc));
+
+	stas_json_text_append_dict(out, info);
+}
+
+/* not upstream's: [controller_info of each], in list_controllers' order, so
+ * that stacctl status makes one call instead of one per controller */
+static char *
+controllers_info(StacdBus *bus)
+{
+	g_autoptr(GPtrArray) iocs = stacd_service_get_iocs(bus->service);
+	GString *out = g_string_sized_new(512 * (iocs->len + 1));
+
+	g_string_append_c(out, '[');
+	for (guint i = 0; i < iocs->len; i++) {
+		if (i > 0)
+			g_string_append_c(out, ',');
+		append_info(out, g_ptr_array_index(iocs, i));
+	}
+	g_string_append_c(out, ']');
+	return g_string_free(out, FALSE);
+}
+
+/* (s) without g_variant_new()'s format parsing */
+static void
+return_string(GDBusMethodInvocation *invocation, const char *text)
+{
+	GVariant *reply = g_variant_new_string(text);
+
+	g_dbus_method_invocation_return_value(invocation, g_variant_new_tuple(&reply, 1));
+}
+
 static void
 debug_method_call(GDBusConnection *connection, const char *sender, const char *path,
 		  const char *iface, const char *method, GVariant *params,
@@ -137,12 +163,17 @@ debug_method_call(GDBusConnection *connection, const char *sender, const char *p
 		g_dbus_method_invocation_return_value(invocation, g_variant_new("(s)", json));
 	} else if (g_str_equal(method, "controller_info")) {
 		StacdIoc *ioc = lookup_ioc(bus, params);
-		g_autoptr(GHashTable) info =
-			ioc ? stas_controller_get_info(STAS_CONTROLLER(ioc)) : NULL;
-		g_autofree char *json = info ? dict_to_json(info) : NULL;
-		GVariant *reply = g_variant_new_string(json ? json : "{}");
+		g_autoptr(GString) json = g_string_sized_new(1024);
 
-		g_dbus_method_invocation_return_value(invocation, g_variant_new_tuple(&reply, 1));
+		if (ioc)
+			append_info(json, ioc);
+		else
+			g_string_append(json, "{}");
+		return_string(invocation, json->str);
+	} else if (g_str_equal(method, "controllers_info")) {
+		g_autofree char *json = controllers_info(bus);
+
+		return_string(invocation, json);
 	} else {
 		g_dbus_method_invocation_return_error(invocation, G_DBUS_ERROR,
 						      G_DBUS_ERROR_UNKNOWN_METHOD,

@@ -4,7 +4,8 @@
  *
  * the server side exports /org/nvmexpress/stac with org.nvmexpress.stac
  * (list_controllers) and org.nvmexpress.stac.debug (tron, log_level,
- * process_info, controller_info), interface descriptions generated from
+ * process_info, controller_info, and controllers_info, which upstream has
+ * not: every controller's info in one call), interface descriptions generated from
  * src/dbus/org.nvmexpress.stac.xml, then owns the name.  secrets are
  * redacted (B3); setting a property is refused unless the caller is root,
  * whatever the bus policy says.

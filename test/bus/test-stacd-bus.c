@@ -145,6 +145,17 @@ controller_info(Proxies *p, const char *traddr, const char *nqn)
 	return out;
 }
 
+static char *
+controllers_info(Proxies *p)
+{
+	g_autoptr(GError) error = NULL;
+	char *out = NULL;
+
+	if (!stas_dbus_stac_debug_call_controllers_info_sync(p->debug, &out, NULL, &error))
+		fail_msg("controllers_info: %s", error->message);
+	return out;
+}
+
 /* org.freedesktop.DBus.Properties.Get, not the proxy's cache */
 static GVariant *
 get_property(GDBusConnection *bus, const char *name, GError **error)
@@ -515,6 +526,78 @@ case_controller_info_unknown(DaemonFixture *f)
 	assert_string_equal(dc, "{}");
 }
 
+/* controller_info of the controller of dict d, named by its seven identity values */
+static char *
+controller_info_of(Proxies *p, GVariant *d)
+{
+	g_autoptr(GError) error = NULL;
+	char *out = NULL;
+
+	if (!stas_dbus_stac_debug_call_controller_info_sync(
+		    p->debug, lookup(d, "transport"), lookup(d, "traddr"), lookup(d, "trsvcid"),
+		    lookup(d, "subsysnqn"), lookup(d, "host-traddr"), lookup(d, "host-iface"),
+		    lookup(d, "host-nqn"), &out, NULL, &error))
+		fail_msg("controller_info: %s", error->message);
+	return out;
+}
+
+/*
+ * controllers_info (not upstream's): one element per controller, in
+ * list_controllers' order, each byte for byte controller_info's reply for it
+ */
+static void
+case_controllers_info(DaemonFixture *f)
+{
+	g_auto(Proxies) p = {0};
+	g_autoptr(GVariant) list = NULL;
+	g_autoptr(GString) want = g_string_new("[");
+	g_autofree char *json = NULL;
+	g_autoptr(JsonNode) root = NULL;
+	JsonArray *array;
+	static const char *const addrs[] = {IO1, IO2, IO3};
+
+	start(f, &p, NULL);
+	list = list_controllers(&p, TRUE);
+	json = controllers_info(&p);
+	assert_int_equal(g_variant_n_children(list), 3);
+	for (gsize i = 0; i < g_variant_n_children(list); i++) {
+		g_autoptr(GVariant) d = g_variant_get_child_value(list, i);
+		g_autofree char *ci = controller_info_of(&p, d);
+
+		assert_string_not_equal(ci, "{}");
+		g_string_append_printf(want, "%s%s", i ? "," : "", ci);
+	}
+	g_string_append_c(want, ']');
+	assert_string_equal(json, want->str);
+	/* and it is JSON: an array of the three, in order */
+	root = df_parse_json(json);
+	if (!JSON_NODE_HOLDS_ARRAY(root))
+		fail_msg("controllers_info is not a JSON array: %.200s", json);
+	array = json_node_get_array(root);
+	assert_int_equal(json_array_get_length(array), G_N_ELEMENTS(addrs));
+	for (guint i = 0; i < G_N_ELEMENTS(addrs); i++)
+		assert_json_string(json_array_get_object_element(array, i), "traddr", addrs[i]);
+}
+
+static void start_stacd_alone(DaemonFixture *f, const char *const *args);
+
+/* no controller: an empty array */
+static void
+case_controllers_info_empty(DaemonFixture *f)
+{
+	g_auto(Proxies) p = {0};
+	g_autoptr(GVariant) list = NULL;
+	g_autofree char *json = NULL;
+
+	df_write(f, "stacd.conf", "");
+	start_stacd_alone(f, NULL);
+	proxies_must_init(&p, f);
+	list = list_controllers(&p, TRUE);
+	assert_int_equal(g_variant_n_children(list), 0);
+	json = controllers_info(&p);
+	assert_string_equal(json, "[]");
+}
+
 static void
 case_process_info(DaemonFixture *f)
 {
@@ -666,8 +749,9 @@ static int
 unprivileged_read(Proxies *p, GDBusConnection *bus)
 {
 	g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL, e4 = NULL, e5 = NULL, e6 = NULL;
+	g_autoptr(GError) e7 = NULL;
 	g_autoptr(GVariant) l1 = NULL, l2 = NULL, tron = NULL, level = NULL;
-	g_autofree char *pi = NULL, *ci = NULL;
+	g_autofree char *pi = NULL, *ci = NULL, *all = NULL;
 	int bad = 0;
 
 #define STEP(ok, what, err)                                                                        \
@@ -689,6 +773,9 @@ unprivileged_read(Proxies *p, GDBusConnection *bus)
 							    "", "", DF_HOSTNQN, &ci, NULL, &e4) &&
 		     g_strcmp0(ci, "{}") != 0,
 	     "controller_info", e4);
+	STEP(stas_dbus_stac_debug_call_controllers_info_sync(p->debug, &all, NULL, &e7) &&
+		     g_str_has_prefix(all, "[{"),
+	     "controllers_info", e7);
 	tron = get_property(bus, "tron", &e5);
 	STEP(tron != NULL, "Get tron", e5);
 	level = get_property(bus, "log_level", &e6);
@@ -974,6 +1061,7 @@ case_no_secret_in_replies(DaemonFixture *f)
 	g_autoptr(JsonNode) root = NULL;
 	g_autoptr(JsonNode) info_root = NULL;
 	g_autofree char *ci = NULL;
+	g_autofree char *all = NULL;
 	struct stat st;
 	struct {
 		const char *iface, *method;
@@ -983,6 +1071,7 @@ case_no_secret_in_replies(DaemonFixture *f)
 		{IFACE, "list_controllers", g_variant_new("(b)", TRUE)},
 		{IFACE_DBG, "process_info", NULL},
 		{IFACE_DBG, "controller_info", g_variant_new(SEVEN_IO3)},
+		{IFACE_DBG, "controllers_info", NULL},
 		{PROPS, "GetAll", g_variant_new("(s)", IFACE_DBG)},
 		{PROPS, "GetAll", g_variant_new("(s)", IFACE)},
 		{"org.freedesktop.DBus.Introspectable", "Introspect", NULL},
@@ -1024,6 +1113,9 @@ case_no_secret_in_replies(DaemonFixture *f)
 	ci = controller_info(&p, IO3, IO3_NQN);
 	info_root = df_parse_json(ci);
 	assert_json_string(json_node_get_object(info_root), "dhchap-secret", REDACTED);
+	all = controllers_info(&p);
+	if (!df_contains(all, "\"dhchap-secret\":\"" REDACTED "\""))
+		fail_msg("controllers_info does not show IO3's secret redacted: %s", all);
 	info = process_info(&p);
 	root = df_parse_json(info);
 	assert_json_string(json_node_get_object(root), "hostkey", REDACTED);
@@ -1200,6 +1292,9 @@ case_error_paths(DaemonFixture *f)
 	expect_error(f, IFACE_DBG, "controller_info", g_variant_new("(b)", TRUE), INVALID_ARGS);
 	expect_error(f, IFACE_DBG, "controller_info",
 		     g_variant_new("(ssssss)", "tcp", IO1, "4420", IO1_NQN, "", ""), INVALID_ARGS);
+	expect_error(f, IFACE_DBG, "controllers_info", g_variant_new("(b)", TRUE), INVALID_ARGS);
+	expect_error(f, IFACE, "controllers_info", NULL,
+		     "org.freedesktop.DBus.Error.UnknownMethod");
 	expect_error(f, PROPS, "Get", g_variant_new("(ss)", IFACE_DBG, "nope"), INVALID_ARGS);
 	expect_error(f, PROPS, "Set",
 		     g_variant_new("(ssv)", IFACE_DBG, "log_level", g_variant_new_string("DEBUG")),
@@ -1331,6 +1426,8 @@ static const DfCase cases[] = {
 	{"list-controllers-detailed", case_list_controllers_detailed, FALSE},
 	{"controller-info-known", case_controller_info_known, FALSE},
 	{"controller-info-unknown", case_controller_info_unknown, FALSE},
+	{"controllers-info", case_controllers_info, FALSE},
+	{"controllers-info-empty", case_controllers_info_empty, FALSE},
 	{"process-info", case_process_info, FALSE},
 	{"tron-root", case_tron_root, FALSE},
 	{"log-level", case_log_level, FALSE},

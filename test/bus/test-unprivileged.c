@@ -735,6 +735,24 @@ case_stafd_every_member(DaemonFixture *f)
 	assert_no_secret_in(log, "stafd's log", stafd_secrets);
 }
 
+/* the line of the client's controllers_info call holds IO1, with <redacted> for its secret */
+static void
+assert_bulk_info_redacted(const char *out)
+{
+	static const char prefix[] = "ok call org.nvmexpress.stac.debug.controllers_info() -> ('[{";
+	g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
+
+	for (guint i = 0; lines[i]; i++) {
+		if (!g_str_has_prefix(lines[i], prefix))
+			continue;
+		if (!df_contains(lines[i], "\"traddr\":\"" IO_ADDR "\"") ||
+		    !df_contains(lines[i], "\"dhchap-secret\":\"" REDACTED "\""))
+			fail_msg("controllers_info lacks IO1 or its redacted secret: %s", lines[i]);
+		return;
+	}
+	fail_msg("the client did not get controllers_info's array:\n%s", out);
+}
+
 static void
 case_stacd_every_member(DaemonFixture *f)
 {
@@ -762,6 +780,8 @@ case_stacd_every_member(DaemonFixture *f)
 	assert_no_secret_in(out, "the replies to the unprivileged user", stacd_secrets);
 	assert_true(df_contains(out, "'dhchap-secret': '" REDACTED "'"));
 	assert_true(df_contains(out, "\"hostkey\":\"" REDACTED "\""));
+	/* controllers_info (not upstream's) answered IO1's info, its secret redacted */
+	assert_bulk_info_redacted(out);
 	assert_false(root_get_tron(f, "org.nvmexpress.stac"));
 	log = df_daemon_log_of(f, "stacd");
 	assert_no_secret_in(log, "stacd's log", stacd_secrets);

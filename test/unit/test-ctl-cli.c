@@ -511,6 +511,16 @@ typedef struct {
 	char *address;
 } Bus;
 
+/* how the stand-in stacd answers controllers_info (not upstream's method) */
+typedef enum {
+	BULK_ANSWERS,	    /* [controller_info of each controller of the list] */
+	BULK_UNKNOWN,	    /* UnknownMethod, as an older or upstream stacd */
+	BULK_SHORT,	    /* one element less: a controller went since list_controllers */
+	BULK_OTHER,	    /* as many, but one names another controller */
+	BULK_NOT_JSON,	    /* a broken reply */
+	BULK_ACCESS_DENIED, /* another D-Bus error */
+} BulkMode;
+
 /* the stand-in daemons and what they were asked */
 typedef struct {
 	Bus *bus;
@@ -523,6 +533,8 @@ typedef struct {
 	char *last_id[7];    /* the last get_log_pages / controller_info arguments */
 	gboolean bad_json;   /* process_info answers something that is not JSON */
 	gboolean fail_calls; /* every method answers a D-Bus error */
+	BulkMode bulk;
+	guint calls; /* method calls answered (or refused) since the case began */
 } Fixture;
 
 typedef struct {
@@ -914,9 +926,11 @@ string_dicts(const char *json)
 	return g_variant_builder_end(&b);
 }
 
+/* every handler asks first: the count of calls a tool made */
 static gboolean
 refused(Fixture *f, GDBusMethodInvocation *invocation)
 {
+	f->calls++;
 	if (f->fail_calls)
 		g_dbus_method_invocation_return_dbus_error(
 			invocation, "org.freedesktop.DBus.Error.AccessDenied", "refused");
@@ -1004,6 +1018,40 @@ on_controller_info(GObject *skeleton, GDBusMethodInvocation *invocation, const c
 	return TRUE;
 }
 
+/* the stand-in's controller_info replies of JSON_LIST's two controllers, in one array */
+#define JSON_ALL_INFO "[" JSON_CI_DC1 ", {}]"
+
+static gboolean
+on_controllers_info(GObject *skeleton, GDBusMethodInvocation *invocation, Fixture *f)
+{
+	const char *json = JSON_ALL_INFO;
+
+	if (refused(f, invocation))
+		return TRUE;
+	switch (f->bulk) {
+	case BULK_UNKNOWN:
+		return FALSE; /* the skeleton answers UnknownMethod */
+	case BULK_SHORT:
+		json = "[" JSON_CI_DC1 "]";
+		break;
+	case BULK_OTHER:
+		json = "[{}, " JSON_CI_DC1 "]";
+		break;
+	case BULK_NOT_JSON:
+		json = "[{'not': json";
+		break;
+	case BULK_ACCESS_DENIED:
+		g_dbus_method_invocation_return_dbus_error(
+			invocation, "org.freedesktop.DBus.Error.AccessDenied", "refused");
+		return TRUE;
+	case BULK_ANSWERS:
+	default:
+		break;
+	}
+	g_dbus_method_invocation_return_value(invocation, g_variant_new("(s)", json));
+	return TRUE;
+}
+
 static void export(Fixture *f, gpointer skeleton, const char *path)
 {
 	g_autoptr(GError) error = NULL;
@@ -1055,6 +1103,8 @@ daemons_setup(void **state)
 	g_signal_connect(f->stac_debug, "handle-process-info", G_CALLBACK(on_process_info), f);
 	g_signal_connect(f->stac_debug, "handle-controller-info", G_CALLBACK(on_controller_info),
 			 f);
+	g_signal_connect(f->stac_debug, "handle-controllers-info", G_CALLBACK(on_controllers_info),
+			 f);
 	export(f, f->staf, "/org/nvmexpress/staf");
 	export(f, f->staf_debug, "/org/nvmexpress/staf");
 	export(f, f->stac, "/org/nvmexpress/stac");
@@ -1095,6 +1145,8 @@ reset(void **state)
 	f->bad_json = FALSE;
 	f->fail_calls = FALSE;
 	f->detailed = FALSE;
+	f->bulk = BULK_ANSWERS;
+	f->calls = 0;
 	stas_dbus_staf_debug_set_tron(f->staf_debug, FALSE);
 	stas_dbus_stac_debug_set_tron(f->stac_debug, FALSE);
 	return 0;
@@ -1110,6 +1162,15 @@ assert_last_id(Fixture *f, const char *transport, const char *traddr, const char
 
 	for (int i = 0; i < 7; i++)
 		assert_string_equal(f->last_id[i], want[i]);
+}
+
+/* no controller named yet */
+static void
+forget_id(Fixture *f)
+{
+	const char *none[7] = {"", "", "", "", "", "", ""};
+
+	remember_id(f, none);
 }
 
 /* ---- replies printed ---- */
@@ -1230,6 +1291,98 @@ test_stacctl_status_has_no_log_pages(void **state)
 	run_clear(&r);
 }
 
+/* stafctl status is upstream's: per DC, get_log_pages and controller_info */
+static void
+test_stafctl_status_calls_per_controller(void **state)
+{
+	Fixture *f = *state;
+	Run r = {0};
+
+	STAFCTL(&r, "status");
+	assert_run(&r, 0, OUT_STAF_STATUS "\n", "");
+	assert_int_equal(f->calls, 2 + 2 * 2);
+	run_clear(&r);
+}
+
+/*
+ * stacctl status, with controllers_info and without it, as text and as
+ * JSON: the same bytes; 3 calls (process_info, list_controllers,
+ * controllers_info) with it, and 2 more (controller_info per controller)
+ * after each way the bulk answer is not used
+ */
+static void
+status_by_each_path(Fixture *f, const char *format, const char *want_text)
+{
+	static const BulkMode fallbacks[] = {BULK_UNKNOWN, BULK_SHORT, BULK_OTHER};
+	g_autofree char *bulk = NULL;
+	Run r = {0};
+
+	f->bulk = BULK_ANSWERS;
+	f->calls = 0;
+	forget_id(f);
+	STACCTL(&r, "status", format);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	assert_int_equal(f->calls, 3);
+	assert_last_id(f, "", "", "", "", "", "", "");
+	if (want_text)
+		assert_string_equal(r.out, want_text);
+	bulk = g_strdup(r.out);
+	for (gsize i = 0; i < G_N_ELEMENTS(fallbacks); i++) {
+		f->bulk = fallbacks[i];
+		f->calls = 0;
+		forget_id(f);
+		STACCTL(&r, "status", format);
+		assert_run(&r, 0, bulk, "");
+		assert_int_equal(f->calls, 3 + 2);
+		/* the per-controller calls did run: the last one named the second controller */
+		assert_last_id(f, "tcp", "fe80::1", "8009",
+			       "nqn.1988-11.com.dell:SFSS:2:20220208134025e8", "", "eth0", HOSTNQN);
+	}
+	run_clear(&r);
+}
+
+static void
+test_stacctl_status_bulk_equals_per_controller_text(void **state)
+{
+	status_by_each_path(*state, NULL, OUT_STAC_STATUS "\n");
+}
+
+static void
+test_stacctl_status_bulk_equals_per_controller_json(void **state)
+{
+	status_by_each_path(*state, "--json", NULL);
+}
+
+static void
+test_stacctl_status_bulk_reply_not_json_is_reported(void **state)
+{
+	Fixture *f = *state;
+	Run r = {0};
+
+	f->bulk = BULK_NOT_JSON;
+	STACCTL(&r, "status");
+	assert_int_equal(r.status, 1);
+	assert_string_equal(r.out, "");
+	assert_true(g_str_has_prefix(r.err, "Invalid reply from stacd: "));
+	assert_int_equal(f->calls, 3);
+	run_clear(&r);
+}
+
+/* only UnknownMethod means "no such method here": another error is a D-Bus failure */
+static void
+test_stacctl_status_bulk_error_is_a_dbus_failure(void **state)
+{
+	Fixture *f = *state;
+	Run r = {0};
+
+	f->bulk = BULK_ACCESS_DENIED;
+	STACCTL(&r, "status");
+	assert_run(&r, 1, "", NOT_RUNNING("stacd"));
+	assert_int_equal(f->calls, 3);
+	run_clear(&r);
+}
+
 static void
 test_tron_and_troff_set_the_property_and_read_it_back(void **state)
 {
@@ -1302,6 +1455,11 @@ main(void)
 		cmocka_unit_test_setup(test_stafctl_status_merges_log_pages_and_controller_info,
 				       reset),
 		cmocka_unit_test_setup(test_stacctl_status_has_no_log_pages, reset),
+		cmocka_unit_test_setup(test_stafctl_status_calls_per_controller, reset),
+		cmocka_unit_test_setup(test_stacctl_status_bulk_equals_per_controller_text, reset),
+		cmocka_unit_test_setup(test_stacctl_status_bulk_equals_per_controller_json, reset),
+		cmocka_unit_test_setup(test_stacctl_status_bulk_reply_not_json_is_reported, reset),
+		cmocka_unit_test_setup(test_stacctl_status_bulk_error_is_a_dbus_failure, reset),
 		cmocka_unit_test_setup(test_tron_and_troff_set_the_property_and_read_it_back,
 				       reset),
 		cmocka_unit_test_setup(test_reply_that_is_not_json_is_reported, reset),
