@@ -118,7 +118,7 @@ ef_sampler_start() {   # FILE [INTERVAL_S]
 			echo "$u $(ef_snapshot)"
 			sleep "$iv"
 		done
-	) > "$f" 2>&1 &
+	) > "$f" 2> "$f.err" &   # stderr apart: a sample cut by the final kill writes an error there
 	EF_SAMPLER=$!
 }
 ef_sampler_stop() {
