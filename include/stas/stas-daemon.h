@@ -3,7 +3,8 @@
  * stas-daemon: the small pieces stafd's and stacd's services share: logging
  * the diagnostics of the loaders, whether a configuration file can be read
  * at a reload, the kernel's fabrics options with the start-up warnings of
- * REFERENCE 2.10, and the address checks of 5.13.
+ * REFERENCE 2.10, the address checks of 5.13, and the a{ss} of their
+ * D-Bus replies.
  *
  * threading: the owner's main loop thread (it logs).
  */
@@ -16,6 +17,13 @@
 #include "stas/stas-tid.h"
 
 G_BEGIN_DECLS
+
+/*
+ * a table of strings as the a{ss} of a D-Bus reply, keys in strcmp order;
+ * a pair that is not UTF-8 is left out (D-Bus strings must be; everything
+ * from the wire was validated before).  floating reference
+ */
+GVariant *stas_daemon_dict_to_variant(GHashTable *dict);
 
 /* log StasDiag* at their level (errors and warnings as warnings) */
 void stas_daemon_log_diagnostics(const GPtrArray *diags);

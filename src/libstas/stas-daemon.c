@@ -6,6 +6,7 @@
 #include <sys/utsname.h>
 
 #include "stas/stas-daemon.h"
+#include "stas/stas-json-text.h"
 #include "stas/stas-error.h"
 #include "stas/stas-ini.h"
 #include "stas/stas-iputil.h"
@@ -104,4 +105,24 @@ stas_daemon_address_is_usable(const StasConf *conf, const StasTid *tid)
 		return FALSE;
 	}
 	return TRUE;
+}
+
+/* built from its entries: g_variant_builder_add(b, "{ss}") parses its format
+ * for every entry, some 6 K instructions, and list_controllers has 20 per
+ * controller */
+GVariant *
+stas_daemon_dict_to_variant(GHashTable *dict)
+{
+	guint n, k = 0;
+	g_autofree const char **keys = stas_json_text_sorted_keys(dict, &n);
+	g_autofree GVariant **entries = g_new(GVariant *, n + 1);
+
+	for (guint i = 0; i < n; i++) {
+		const char *v = g_hash_table_lookup(dict, keys[i]);
+
+		if (g_utf8_validate(keys[i], -1, NULL) && g_utf8_validate(v, -1, NULL))
+			entries[k++] = g_variant_new_dict_entry(g_variant_new_string(keys[i]),
+								g_variant_new_string(v));
+	}
+	return g_variant_new_array(G_VARIANT_TYPE("{ss}"), entries, k);
 }

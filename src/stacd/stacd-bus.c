@@ -7,6 +7,7 @@
 #include "stacd-bus.h"
 
 #include "stas-stac-dbus.h"
+#include "stas/stas-daemon.h"
 #include "stas/stas-error.h"
 #include "stas/stas-json-text.h"
 #include "stas/stas-log.h"
@@ -28,27 +29,6 @@ struct _StacdBus {
 };
 
 /* ---- wire types ---------------------------------------------------------- */
-
-/* built from its entries: g_variant_builder_add(b, "{ss}") parses its format
- * for every entry, some 6 K instructions, and list_controllers has 20 per
- * controller */
-static GVariant *
-dict_to_variant(GHashTable *dict)
-{
-	guint n, k = 0;
-	g_autofree const char **keys = stas_json_text_sorted_keys(dict, &n);
-	g_autofree GVariant **entries = g_new(GVariant *, n + 1);
-
-	for (guint i = 0; i < n; i++) {
-		const char *v = g_hash_table_lookup(dict, keys[i]);
-
-		/* D-Bus strings must be UTF-8; everything from the wire was validated */
-		if (g_utf8_validate(keys[i], -1, NULL) && g_utf8_validate(v, -1, NULL))
-			entries[k++] = g_variant_new_dict_entry(g_variant_new_string(keys[i]),
-								g_variant_new_string(v));
-	}
-	return g_variant_new_array(G_VARIANT_TYPE("{ss}"), entries, k);
-}
 
 /* the controller named by the seven identity strings of a call (REFERENCE 3.3) */
 static StacdIoc *
@@ -86,7 +66,7 @@ controller_list(StacdBus *bus, gboolean detailed)
 		g_autoptr(GHashTable) d = detailed ? stas_controller_get_details(ctrl)
 						   : stas_controller_get_id_dict(ctrl);
 
-		g_variant_builder_add_value(&b, dict_to_variant(d));
+		g_variant_builder_add_value(&b, stas_daemon_dict_to_variant(d));
 	}
 	return g_variant_new("(aa{ss})", &b);
 }

@@ -5,6 +5,7 @@
 #include "stafd-bus.h"
 
 #include "stas-staf-dbus.h"
+#include "stas/stas-daemon.h"
 #include "stas/stas-error.h"
 #include "stas/stas-json-text.h"
 #include "stas/stas-log.h"
@@ -22,24 +23,6 @@ struct _StafdBus {
 };
 
 /* ---- wire types ---------------------------------------------------------- */
-
-static GVariant *
-dict_to_variant(GHashTable *dict)
-{
-	GVariantBuilder b;
-	g_autoptr(GList) keys = g_hash_table_get_keys(dict);
-
-	g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
-	keys = g_list_sort(keys, (GCompareFunc)g_strcmp0);
-	for (GList *l = keys; l; l = l->next) {
-		const char *v = g_hash_table_lookup(dict, l->data);
-
-		/* D-Bus strings must be UTF-8; everything from the wire was validated */
-		if (g_utf8_validate(l->data, -1, NULL) && g_utf8_validate(v, -1, NULL))
-			g_variant_builder_add(&b, "{ss}", (const char *)l->data, v);
-	}
-	return g_variant_builder_end(&b);
-}
 
 static GHashTable *
 dc_dict(StafdDc *dc, gboolean detailed)
@@ -59,7 +42,7 @@ log_pages_variant(StafdDc *dc)
 	for (guint i = 0; entries && i < entries->len; i++) {
 		g_autoptr(GHashTable) d = stas_dlpe_to_map(g_ptr_array_index(entries, i));
 
-		g_variant_builder_add_value(&b, dict_to_variant(d));
+		g_variant_builder_add_value(&b, stas_daemon_dict_to_variant(d));
 	}
 	return g_variant_builder_end(&b);
 }
@@ -128,7 +111,7 @@ main_method_call(GDBusConnection *connection, const char *sender, const char *pa
 		for (guint i = 0; i < dcs->len; i++) {
 			g_autoptr(GHashTable) d = dc_dict(g_ptr_array_index(dcs, i), detailed);
 
-			g_variant_builder_add_value(&b, dict_to_variant(d));
+			g_variant_builder_add_value(&b, stas_daemon_dict_to_variant(d));
 		}
 		g_dbus_method_invocation_return_value(invocation, g_variant_new("(aa{ss})", &b));
 	} else if (g_str_equal(method, "get_log_pages")) {
